@@ -1,0 +1,31 @@
+"""The ``bayes-alliance`` command line (typer).
+
+Each verb lives in its own module; this file only assembles them. Heavy imports
+(PyMC, ArviZ) happen inside the commands, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from bayes_alliance.cli import data as data_cli
+from bayes_alliance.cli import demo as demo_cli
+
+app = typer.Typer(
+    name="bayes-alliance",
+    help=(
+        "Bayesian models of patron reassurance and allied burden-sharing.\n\n"
+        "Start with `bayes-alliance demo`; every verb has --help, and --json prints a "
+        "machine-readable summary on stdout."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(data_cli.app, name="data")
+app.command("demo")(demo_cli.demo)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

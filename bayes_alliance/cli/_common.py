@@ -1,0 +1,54 @@
+"""Shared CLI plumbing: error handling without tracebacks, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from bayes_alliance.errors import BayesAllianceError
+
+#: errors shown to the user as one paragraph and exit code 1
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    BayesAllianceError, ValueError, FileExistsError, FileNotFoundError, PermissionError,
+)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print expected errors as ``error: ...`` on stderr and exit 1, with no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except USER_ERRORS as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(code=1) from None
+
+    return wrapper
+
+
+def echo_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (NaN and numpy scalars made JSON-safe)."""
+    typer.echo(json.dumps(payload, indent=2, default=_jsonable, allow_nan=False))
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def is_terminal() -> bool:
+    """Whether stderr is a terminal (progress bars only then)."""
+    return sys.stderr.isatty()
