@@ -27,6 +27,9 @@ def atomic_path(target: str | os.PathLike[str], *, force: bool = False) -> Itera
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
     tmp_path = Path(tmp)
     try:
         yield tmp_path

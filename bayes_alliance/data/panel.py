@@ -255,11 +255,6 @@ def check_panel(df: pd.DataFrame, *, drop_missing: bool = False) -> tuple[list[P
                                         "exposure must be >= 1 where reassure is present",
                                         "set exposure to the number of statements mentioning "
                                         "the ally, or leave reassure empty for that row"))
-            over = has_r & (values["reassure"] > values["exposure"])
-            if over.any():
-                problems.append(Problem("reassure", _rows(over), "reassure exceeds exposure",
-                                        "reassuring statements are a subset of the statements "
-                                        "mentioning the ally"))
     for col in BINARIES:
         if col in values:
             v = values[col]

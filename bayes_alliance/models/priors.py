@@ -1,0 +1,233 @@
+"""Prior sets (``models/priors/*.toml``): loading and resolving selectors.
+
+A prior set maps *selectors* to priors::
+
+    "beta"                      = { dist = "Normal", mu = 0.0, sigma = 1.0 }
+    "beta[milex]"               = { dist = "Normal", mu = 0.0, sigma = 0.5 }
+    "beta[milex, threat]"       = { dist = "Normal", mu = 0.2, sigma = 0.1, source = "H7" }
+
+The most specific selector wins. Parameter families are closed
+(:data:`PARAMETERS`); an unknown family is an error listing the valid ones.
+Cells that name an outcome or term the current spec does not have are kept in
+:attr:`ResolvedPriors.unused` (prior sets are shared between specs) and
+recorded with the fit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bayes_alliance.errors import SpecError
+from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.resources import models_path
+
+#: parameter family -> allowed distributions
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "intercept": ("Normal",),
+    "beta": ("Normal",),
+    "sd_ally": ("HalfNormal", "Exponential", "Gamma"),
+    "sd_year": ("HalfNormal", "Exponential", "Gamma"),
+    "phi_reassure": ("Gamma", "Exponential", "HalfNormal"),
+    "sigma_milex": ("HalfNormal", "Exponential", "Gamma"),
+    "nu_milex": ("Gamma", "Exponential"),
+}
+DIST_PARAMS: dict[str, tuple[str, ...]] = {
+    "Normal": ("mu", "sigma"),
+    "HalfNormal": ("sigma",),
+    "Exponential": ("lam",),
+    "Gamma": ("alpha", "beta"),
+}
+_SELECTOR = re.compile(r"^\s*(?P<family>[a-z_]+)\s*(\[(?P<index>[^\]]*)\])?\s*$")
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A distribution name and its parameters."""
+
+    dist: str
+    params: tuple[tuple[str, float], ...]
+    source: str = ""
+
+    def param(self, name: str) -> float:
+        """Value of parameter ``name``."""
+        return dict(self.params)[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """TOML/JSON-friendly mapping."""
+        d: dict[str, Any] = {"dist": self.dist, **dict(self.params)}
+        if self.source:
+            d["source"] = self.source
+        return d
+
+
+@dataclass(frozen=True)
+class PriorSet:
+    """A named set of selector -> prior."""
+
+    name: str
+    description: str
+    priors: tuple[tuple[str, Prior], ...]
+    settings: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping for provenance."""
+        return {"name": self.name, "description": self.description,
+                "settings": dict(self.settings),
+                "priors": {k: p.to_dict() for k, p in self.priors}}
+
+
+@dataclass
+class ResolvedPriors:
+    """Priors for one spec: family -> per-cell arrays of parameters."""
+
+    prior_set: PriorSet
+    cells: dict[str, dict[tuple[str, ...], Prior]] = field(default_factory=dict)
+    unused: list[str] = field(default_factory=list)
+
+    def arrays(self, family: str, index: list[tuple[str, ...]]) -> tuple[str, dict[str, np.ndarray]]:
+        """Distribution name and stacked parameter arrays for the cells ``index``."""
+        priors = [self.cells[family][i] for i in index]
+        dists = {p.dist for p in priors}
+        if len(dists) > 1:
+            raise SpecError(f"prior set '{self.prior_set.name}': cells of '{family}' mix "
+                            f"distributions {sorted(dists)}; one variable takes one family")
+        dist = dists.pop()
+        return dist, {k: np.array([p.param(k) for p in priors]) for k in DIST_PARAMS[dist]}
+
+
+def available_prior_sets() -> list[str]:
+    """Names of the prior sets shipped in ``models/priors/``."""
+    return sorted(p.stem for p in models_path("priors").glob("*.toml"))
+
+
+def _parse_prior(selector: str, value: Any, where: str) -> Prior:
+    if not isinstance(value, dict) or "dist" not in value:
+        raise SpecError(f"{where}: prior '{selector}' must be a table with 'dist', e.g. "
+                        "{ dist = \"Normal\", mu = 0.0, sigma = 1.0 }")
+    dist = value["dist"]
+    if dist not in DIST_PARAMS:
+        raise SpecError(f"{where}: prior '{selector}' has unknown dist '{dist}'; "
+                        f"valid: {', '.join(DIST_PARAMS)}")
+    expected = set(DIST_PARAMS[dist])
+    given = {k for k in value if k not in ("dist", "source")}
+    if given != expected:
+        raise SpecError(f"{where}: prior '{selector}' ({dist}) needs parameters "
+                        f"{sorted(expected)}, got {sorted(given)}")
+    params = []
+    for k in DIST_PARAMS[dist]:
+        v = value[k]
+        if not isinstance(v, int | float) or not np.isfinite(v):
+            raise SpecError(f"{where}: prior '{selector}': {k} must be a finite number, got {v!r}")
+        if k != "mu" and v <= 0:
+            raise SpecError(f"{where}: prior '{selector}': {k} must be > 0, got {v}")
+        params.append((k, float(v)))
+    return Prior(dist=dist, params=tuple(params), source=str(value.get("source", "")))
+
+
+def load_prior_set(priors: str | os.PathLike[str] | PriorSet) -> PriorSet:
+    """Load a prior set by shipped name (weak, theory, skeptical) or path."""
+    if isinstance(priors, PriorSet):
+        return priors
+    text = str(priors)
+    path = Path(text)
+    if not path.suffix and not path.exists():
+        path = models_path("priors", f"{text}.toml")
+        if not path.is_file():
+            raise SpecError(f"no prior set called '{text}'; shipped: "
+                            f"{', '.join(available_prior_sets())} (or pass a .toml path)")
+    if not path.is_file():
+        raise SpecError(f"prior file {path} does not exist")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SpecError(f"prior file {path} is not valid TOML: {err}") from err
+    if "priors" not in raw or not isinstance(raw["priors"], dict):
+        raise SpecError(f"prior file {path} needs a [priors] table of selector = prior")
+    where = path.name
+    entries = []
+    for selector, value in raw["priors"].items():
+        m = _SELECTOR.match(selector)
+        if not m:
+            raise SpecError(f"{where}: cannot read selector '{selector}'; write e.g. "
+                            "'beta', 'beta[milex]' or 'beta[milex, threat]'")
+        if m["family"] not in PARAMETERS:
+            raise SpecError(f"{where}: unknown parameter '{m['family']}' in '{selector}'; "
+                            f"valid: {', '.join(PARAMETERS)}")
+        prior = _parse_prior(selector, value, where)
+        if prior.dist not in PARAMETERS[m["family"]]:
+            raise SpecError(f"{where}: '{selector}' cannot take a {prior.dist} prior; "
+                            f"valid: {', '.join(PARAMETERS[m['family']])}")
+        entries.append((selector, prior))
+    return PriorSet(name=str(raw.get("name", path.stem)),
+                    description=str(raw.get("description", "")),
+                    priors=tuple(entries), settings=tuple(raw.get("settings", {}).items()))
+
+
+def _key(selector: str) -> tuple[str, tuple[str, ...]]:
+    m = _SELECTOR.match(selector)
+    assert m is not None  # checked at load time
+    index = tuple(p.strip() for p in (m["index"] or "").split(",") if p.strip())
+    return m["family"], index
+
+
+def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
+    """Every cell of every parameter family in ``spec`` (index tuples)."""
+    names = spec.outcome_names
+    cells: dict[str, list[tuple[str, ...]]] = {
+        "intercept": [(o,) for o in names],
+        "beta": [(o.name, t) for o in spec.outcomes for t in o.terms],
+        "sd_ally": [(o,) for o in names],
+    }
+    if spec.year_effects == "iid":
+        cells["sd_year"] = [(o,) for o in names]
+    families = {o.family for o in spec.outcomes}
+    if "negative_binomial" in families:
+        cells["phi_reassure"] = [(o.name,) for o in spec.outcomes
+                                 if o.family == "negative_binomial"]
+    if families & {"lognormal_t", "lognormal"}:
+        cells["sigma_milex"] = [(o.name,) for o in spec.outcomes
+                                if o.family in ("lognormal_t", "lognormal")]
+    if "lognormal_t" in families:
+        cells["nu_milex"] = [(o.name,) for o in spec.outcomes if o.family == "lognormal_t"]
+    return cells
+
+
+def resolve_priors(spec: ModelSpec, priors: str | os.PathLike[str] | PriorSet) -> ResolvedPriors:
+    """Assign a prior to every parameter cell of ``spec``.
+
+    The most specific matching selector wins (``beta[o, t]`` over ``beta[o]``
+    over ``beta``).
+
+    Raises
+    ------
+    SpecError
+        When a cell has no matching selector.
+    """
+    prior_set = load_prior_set(priors)
+    by_key = {_key(sel): (sel, p) for sel, p in prior_set.priors}
+    cells = parameter_cells(spec)
+    resolved = ResolvedPriors(prior_set=prior_set)
+    used: set[str] = set()
+    for family, index_list in cells.items():
+        resolved.cells[family] = {}
+        for index in index_list:
+            for k in range(len(index), -1, -1):
+                hit = by_key.get((family, index[:k]))
+                if hit is not None:
+                    resolved.cells[family][index] = hit[1]
+                    used.add(hit[0])
+                    break
+            else:
+                raise SpecError(
+                    f"prior set '{prior_set.name}' has no prior for {family}"
+                    f"[{', '.join(index)}]; add a selector '{family}' or "
+                    f"'{family}[{', '.join(index)}]'")
+    resolved.unused = sorted(sel for sel, _ in prior_set.priors if sel not in used)
+    return resolved

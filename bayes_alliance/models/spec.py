@@ -1,0 +1,280 @@
+"""Declarative model specs (``models/*.toml``): loading and validation.
+
+A spec names the outcomes (column, likelihood family, terms), how covariates
+are transformed, the ally and year effects and the default prior set. Terms are
+panel covariates, interactions ``a:b`` and the latent reassurance intensity
+``reassurance`` (optionally interacted, e.g. ``reassurance:retrench``).
+Everything is checked against closed registries; an unknown key, column,
+family or term raises :class:`~bayes_alliance.errors.SpecError` listing what is
+valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bayes_alliance.data.panel import COVARIATES, Panel
+from bayes_alliance.errors import SpecError
+from bayes_alliance.resources import models_path
+
+#: likelihood family -> (kind of column it fits, description)
+FAMILIES: dict[str, tuple[str, str]] = {
+    "negative_binomial": ("count", "NegativeBinomial(exposure * exp(eta), phi)"),
+    "poisson": ("count", "Poisson(exposure * exp(eta))"),
+    "lognormal_t": ("positive", "log(y) ~ StudentT(nu, eta, sigma)"),
+    "lognormal": ("positive", "log(y) ~ Normal(eta, sigma)"),
+    "bernoulli": ("binary", "Bernoulli(logit^-1(eta))"),
+}
+COUNT_FAMILIES = ("negative_binomial", "poisson")
+TRANSFORMS = ("identity", "log", "log1p")
+YEAR_EFFECT_KINDS = ("none", "iid")
+LATENT = "reassurance"
+
+_TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "ally_effects",
+             "year_effects", "outcomes", "latent_outcome"}
+_OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional"}
+_ALLY_KEYS = {"correlated", "lkj_eta", "centered"}
+_YEAR_KEYS = {"kind"}
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """One outcome equation."""
+
+    name: str
+    column: str
+    family: str
+    terms: tuple[str, ...]
+    exposure: str | None = None
+    optional: bool = False
+
+    @property
+    def covariate_terms(self) -> tuple[str, ...]:
+        """Terms built from panel covariates only."""
+        return tuple(t for t in self.terms if LATENT not in t.split(":"))
+
+    @property
+    def latent_terms(self) -> tuple[str, ...]:
+        """Terms that involve the latent reassurance intensity."""
+        return tuple(t for t in self.terms if LATENT in t.split(":"))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A validated model spec."""
+
+    name: str
+    description: str
+    outcomes: tuple[OutcomeSpec, ...]
+    priors: str = "weak"
+    transforms: tuple[tuple[str, str], ...] = ()
+    correlated: bool = True
+    lkj_eta: float = 2.0
+    centered: bool = False
+    year_effects: str = "none"
+    latent_outcome: str | None = "reassure"
+    schema_version: int = 1
+
+    @property
+    def outcome_names(self) -> tuple[str, ...]:
+        """Names of the outcome equations, in order."""
+        return tuple(o.name for o in self.outcomes)
+
+    def outcome(self, name: str) -> OutcomeSpec:
+        """The outcome equation called ``name``."""
+        for o in self.outcomes:
+            if o.name == name:
+                return o
+        raise SpecError(f"spec '{self.name}' has no outcome '{name}'; "
+                        f"outcomes: {', '.join(self.outcome_names)}")
+
+    def transform(self, covariate: str) -> str:
+        """Transform applied to ``covariate`` before standardising."""
+        return dict(self.transforms).get(covariate, "identity")
+
+    def covariates_used(self) -> tuple[str, ...]:
+        """Covariates entering any term, in panel order."""
+        used = {part for o in self.outcomes for t in o.terms for part in t.split(":")}
+        return tuple(c for c in COVARIATES if c in used)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-serialisable) of the spec."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelSpec:
+        """Inverse of :meth:`to_dict`."""
+        d = dict(d)
+        d["outcomes"] = tuple(OutcomeSpec(**{**o, "terms": tuple(o["terms"])})
+                              for o in d["outcomes"])
+        d["transforms"] = tuple(tuple(t) for t in d["transforms"])
+        return cls(**d)
+
+    def hash(self) -> str:
+        """First 12 hex digits of the SHA-256 of the canonical JSON of the spec."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def restricted_to(self, panel: Panel) -> ModelSpec:
+        """Drop optional outcomes whose column has no data in ``panel``."""
+        kept = tuple(o for o in self.outcomes if not o.optional or panel.has(o.column))
+        return _replace_outcomes(self, kept)
+
+
+def _replace_outcomes(spec: ModelSpec, outcomes: tuple[OutcomeSpec, ...]) -> ModelSpec:
+    d = spec.to_dict()
+    d["outcomes"] = [asdict(o) for o in outcomes]
+    return ModelSpec.from_dict(d)
+
+
+def _unknown(kind: str, keys: set[str] | list[str], valid: set[str] | tuple[str, ...],
+             where: str) -> None:
+    bad = sorted(set(keys) - set(valid))
+    if bad:
+        hints = []
+        for b in bad:
+            close = difflib.get_close_matches(b, list(valid), n=1)
+            hints.append(f"'{b}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise SpecError(f"{where}: unknown {kind} {', '.join(hints)}; "
+                        f"valid: {', '.join(sorted(valid))}")
+
+
+def available_specs() -> list[str]:
+    """Names of the specs shipped in ``models/``."""
+    return sorted(p.stem for p in models_path().glob("*.toml"))
+
+
+def load_spec(spec: str | os.PathLike[str] | ModelSpec | dict) -> ModelSpec:
+    """Load a spec by shipped name (``"joint"``), path, dict, or pass one through.
+
+    Raises
+    ------
+    SpecError
+        For unreadable TOML, unknown keys, families, transforms, or terms.
+    """
+    if isinstance(spec, ModelSpec):
+        return spec
+    if isinstance(spec, dict):
+        return parse_spec(spec, where="spec")
+    text = str(spec)
+    path = Path(text)
+    if not path.suffix and not path.exists():
+        path = models_path(f"{text}.toml")
+        if not path.is_file():
+            raise SpecError(f"no shipped spec called '{text}'; shipped specs: "
+                            f"{', '.join(available_specs())} (or pass a path to a .toml file)")
+    if not path.is_file():
+        raise SpecError(f"spec file {path} does not exist")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SpecError(f"spec file {path} is not valid TOML: {err}") from err
+    return parse_spec(raw, where=str(path.name))
+
+
+def _term_parts(term: str) -> list[str]:
+    return [p.strip() for p in term.split(":")]
+
+
+def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
+    """Validate a raw TOML mapping and build a :class:`ModelSpec`."""
+    _unknown("key", set(raw), _TOP_KEYS, where)
+    for key in ("name", "outcomes"):
+        if key not in raw:
+            raise SpecError(f"{where}: missing required key '{key}'")
+    if raw.get("schema_version", 1) != 1:
+        raise SpecError(f"{where}: schema_version {raw['schema_version']} is not supported (use 1)")
+    transforms = raw.get("covariates", {})
+    _unknown("covariate", set(transforms), COVARIATES, f"{where} [covariates]")
+    for cov, tr in transforms.items():
+        if tr not in TRANSFORMS:
+            raise SpecError(f"{where} [covariates]: transform '{tr}' of '{cov}' is unknown; "
+                            f"valid: {', '.join(TRANSFORMS)}")
+    ally = raw.get("ally_effects", {})
+    _unknown("key", set(ally), _ALLY_KEYS, f"{where} [ally_effects]")
+    year = raw.get("year_effects", {})
+    _unknown("key", set(year), _YEAR_KEYS, f"{where} [year_effects]")
+    kind = year.get("kind", "none")
+    if kind not in YEAR_EFFECT_KINDS:
+        raise SpecError(f"{where} [year_effects]: kind '{kind}' is unknown; "
+                        f"valid: {', '.join(YEAR_EFFECT_KINDS)}")
+    outcomes = []
+    for i, o in enumerate(raw["outcomes"]):
+        here = f"{where} [[outcomes]] #{i + 1}"
+        _unknown("key", set(o), _OUTCOME_KEYS, here)
+        for key in ("name", "column", "family", "terms"):
+            if key not in o:
+                raise SpecError(f"{here}: missing required key '{key}'")
+        if o["family"] not in FAMILIES:
+            _unknown("family", {o["family"]}, tuple(FAMILIES), here)
+        for term in o["terms"]:
+            _unknown("term part", set(_term_parts(term)), (*COVARIATES, LATENT),
+                     f"{here} term '{term}'")
+        exposure = o.get("exposure")
+        if exposure is not None and o["family"] not in COUNT_FAMILIES:
+            raise SpecError(f"{here}: 'exposure' only applies to count families "
+                            f"({', '.join(COUNT_FAMILIES)})")
+        outcomes.append(OutcomeSpec(name=o["name"], column=o["column"], family=o["family"],
+                                    terms=tuple(":".join(_term_parts(t)) for t in o["terms"]),
+                                    exposure=exposure, optional=bool(o.get("optional", False))))
+    names = [o.name for o in outcomes]
+    if len(set(names)) != len(names):
+        raise SpecError(f"{where}: outcome names must be unique, got {names}")
+    latent = raw.get("latent_outcome", "reassure")
+    uses_latent = any(o.latent_terms for o in outcomes)
+    if uses_latent:
+        if latent not in names:
+            raise SpecError(f"{where}: terms use '{LATENT}' but the latent outcome '{latent}' is "
+                            f"not an outcome; outcomes: {', '.join(names)}")
+        lat = outcomes[names.index(latent)]
+        if lat.latent_terms:
+            raise SpecError(f"{where}: the latent outcome '{latent}' cannot use '{LATENT}' terms")
+    return ModelSpec(
+        name=str(raw["name"]), description=str(raw.get("description", "")).strip(),
+        outcomes=tuple(outcomes), priors=str(raw.get("priors", "weak")),
+        transforms=tuple(sorted(transforms.items())),
+        correlated=bool(ally.get("correlated", True)), lkj_eta=float(ally.get("lkj_eta", 2.0)),
+        centered=bool(ally.get("centered", False)),
+        year_effects=kind, latent_outcome=latent if latent in names else None,
+    )
+
+
+def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
+    """Check that every outcome column exists and fits its family.
+
+    Raises
+    ------
+    SpecError
+        Naming the outcome, the column and what would fit.
+    """
+    frame = panel.frame
+    for o in spec.outcomes:
+        if o.column not in frame:
+            outcome_cols = [c for c in frame.columns if c not in ("ally", "ccode", "year")]
+            raise SpecError(f"outcome '{o.name}': column '{o.column}' is not in the panel; "
+                            f"columns: {', '.join(outcome_cols)}")
+        col = frame[o.column].dropna()
+        if col.empty:
+            raise SpecError(f"outcome '{o.name}': column '{o.column}' has no observed values; "
+                            "mark the outcome `optional = true` or drop it from the spec")
+        fits = {
+            "count": bool(((col >= 0) & (col == col.round())).all()),
+            "positive": bool((col > 0).all()),
+            "binary": bool(col.isin([0, 1]).all()),
+        }
+        kind = FAMILIES[o.family][0]
+        if not fits[kind]:
+            fitting = [f for f, (k, _) in FAMILIES.items() if fits[k]] or ["none"]
+            raise SpecError(f"outcome '{o.name}': family '{o.family}' needs {kind} values but "
+                            f"column '{o.column}' has others; families that fit it: "
+                            f"{', '.join(fitting)}")
+        if o.exposure is not None and o.exposure not in frame:
+            raise SpecError(f"outcome '{o.name}': exposure column '{o.exposure}' is not in the "
+                            "panel")
