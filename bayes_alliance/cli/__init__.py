@@ -10,6 +10,7 @@ import typer
 
 from bayes_alliance.cli import data as data_cli
 from bayes_alliance.cli import demo as demo_cli
+from bayes_alliance.cli import fit as fit_cli
 
 app = typer.Typer(
     name="bayes-alliance",
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data")
 app.command("demo")(demo_cli.demo)
+app.command("fit")(fit_cli.fit)
 
 
 def main() -> None:

@@ -67,3 +67,33 @@ def format_overview(summary: dict) -> str:
     for note in summary["notes"]:
         lines.append(f"  {note}")
     return "\n".join(lines)
+
+
+@app.command("regenerate-default")
+@handle_errors
+def regenerate_default(
+    out_dir: Path = typer.Option(None, help="Folder to write into (default: the package's "
+                                            "data/ folder)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the existing files."),
+) -> None:
+    """Redraw the default panel from the joint model at its known true parameters."""
+    from bayes_alliance.data.default import write_default_panel
+
+    panel_path, truth_path = write_default_panel(out_dir, force=force)
+    typer.echo(f"wrote {panel_path} and {truth_path}")
+
+
+@app.command("codes")
+@handle_errors
+def codes(
+    as_json: bool = typer.Option(False, "--json", help="Print the codes as JSON."),
+) -> None:
+    """List the valid ally codes (Correlates of War state abbreviations and codes)."""
+    from bayes_alliance.data.panel import cow_codes
+
+    table = cow_codes()
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    for row in table.itertuples():
+        typer.echo(f"{row.abbrev:<5}{row.ccode:>5}  {row.name}")

@@ -62,7 +62,8 @@ class Problem:
 
     def __str__(self) -> str:
         shown = ", ".join(str(r) for r in self.rows[:MAX_ROWS_SHOWN])
-        more = f" (+{len(self.rows) - MAX_ROWS_SHOWN} more)" if len(self.rows) > MAX_ROWS_SHOWN else ""
+        extra = len(self.rows) - MAX_ROWS_SHOWN
+        more = f" (+{extra} more)" if extra > 0 else ""
         where = f" rows {shown}{more}:" if self.rows else ""
         return f"column '{self.column}':{where} {self.message}. Fix: {self.fix}"
 
@@ -209,7 +210,7 @@ def check_panel(df: pd.DataFrame, *, drop_missing: bool = False) -> tuple[list[P
             problems.append(Problem(
                 "ally", _rows(unknown), f"unknown ally code(s) {names}",
                 "use Correlates of War state abbreviations (e.g. UKG, GFR, JPN, ROK); "
-                "`bayes-alliance data info --codes` lists them"))
+                "`bayes-alliance data codes` lists them"))
         elif "ccode" in values:
             expected = ally.astype(str).map(dict(zip(codes["abbrev"], codes["ccode"], strict=True)))
             mismatch = values["ccode"].notna() & (values["ccode"] != expected)

@@ -36,8 +36,8 @@ not trade off. With many informative years per ally (the default panel: about
 makes NUTS crawl along the ridge between each ally's standardised effect and
 the ally sd; ``centered = true`` in ``[ally_effects]`` then draws the ally
 intercepts :math:`a_i = \alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly
-(hierarchical centring), which mixes well in that regime. Missing outcomes are masked: only observed rows enter
-each likelihood (index vectors ``idx_<outcome>``).
+(hierarchical centring), which mixes well in that regime. Missing outcomes are
+masked: only observed rows enter each likelihood (index vectors ``idx_<outcome>``).
 """
 
 from __future__ import annotations

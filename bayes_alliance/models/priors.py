@@ -91,7 +91,9 @@ class ResolvedPriors:
     cells: dict[str, dict[tuple[str, ...], Prior]] = field(default_factory=dict)
     unused: list[str] = field(default_factory=list)
 
-    def arrays(self, family: str, index: list[tuple[str, ...]]) -> tuple[str, dict[str, np.ndarray]]:
+    def arrays(
+        self, family: str, index: list[tuple[str, ...]]
+    ) -> tuple[str, dict[str, np.ndarray]]:
         """Distribution name and stacked parameter arrays for the cells ``index``."""
         priors = [self.cells[family][i] for i in index]
         dists = {p.dist for p in priors}

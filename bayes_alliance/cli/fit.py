@@ -1,0 +1,125 @@
+"""`bayes-alliance fit`: sample a model and save the run."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+from bayes_alliance.constants import CI_PROB
+
+
+def fit_summary(result: Any) -> dict[str, Any]:
+    """The JSON summary of a fit: settings, timings, diagnostics, parameters."""
+    table = result.summary()
+    lo, hi = table.columns[2], table.columns[3]
+    diag = result.diagnostics()
+    return {
+        "spec": result.spec.name,
+        "spec_hash": result.spec.hash(),
+        "priors": result.prior_set.name,
+        "panel": result.panel.source,
+        "synthetic_outcomes": result.panel.synthetic,
+        "sampler": result.info["sampler"],
+        "draws": result.info["draws"], "tune": result.info["tune"],
+        "chains": result.info["chains"], "random_seed": result.info["random_seed"],
+        "compile_seconds": result.info["compile_s"],
+        "sampling_seconds": result.info["sampling_s"],
+        "wall_seconds": result.info["wall_s"],
+        **{k: diag[k] for k in ("divergences", "max_rhat", "min_ess_bulk", "min_ess_tail",
+                                "bfmi", "ok", "problems")},
+        "interval": CI_PROB,
+        "parameters": {
+            name: {"mean": float(row["mean"]), "sd": float(row["sd"]),
+                   "lo": float(row[lo]), "hi": float(row[hi]),
+                   "r_hat": float(row["r_hat"]), "ess_bulk": float(row["ess_bulk"])}
+            for name, row in table.iterrows()
+        },
+    }
+
+
+def format_fit_summary(summary: dict[str, Any]) -> str:
+    """Plain-text rendering of :func:`fit_summary`."""
+    lines = [
+        f"fit: spec {summary['spec']} ({summary['spec_hash']}), priors {summary['priors']}, "
+        f"panel {summary['panel']}" + (" (SYNTHETIC outcomes)" if summary["synthetic_outcomes"]
+                                       else ""),
+        f"  sampler {summary['sampler']}: {summary['chains']} chains x {summary['draws']} draws "
+        f"after {summary['tune']} tuning steps; compile {summary['compile_seconds']:.1f} s, "
+        f"sampling {summary['sampling_seconds']:.1f} s",
+        f"  divergences {summary['divergences']}, max R-hat {summary['max_rhat']:.3f}, "
+        f"min ESS bulk {summary['min_ess_bulk']:.0f}, tail {summary['min_ess_tail']:.0f}",
+        "",
+        f"  {'parameter':<42}{'mean':>8}{'sd':>8}{'5%':>8}{'95%':>8}{'R-hat':>7}",
+    ]
+    for name, p in summary["parameters"].items():
+        lines.append(f"  {name:<42}{p['mean']:>8.3f}{p['sd']:>8.3f}{p['lo']:>8.3f}"
+                     f"{p['hi']:>8.3f}{p['r_hat']:>7.3f}")
+    return "\n".join(lines)
+
+
+def warn_problems(summary: dict[str, Any], strict: bool) -> None:
+    """Print sampler trouble as a warning; with ``strict`` exit 1."""
+    if summary["ok"]:
+        return
+    typer.echo("warning: sampler trouble: " + "; ".join(summary["problems"])
+               + ". Try more tuning steps (--tune), a higher --target-accept, or more draws.",
+               err=True)
+    if strict:
+        raise typer.Exit(code=1)
+
+
+def quiet_pymc(verbose: bool) -> None:
+    """Silence PyMC's INFO lines unless ``verbose``."""
+    if not verbose:
+        for name in ("pymc", "pymc.sampling", "pymc.stats"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@handle_errors
+def fit(
+    data: str = typer.Option("default", help="'default', 'real', or a panel CSV/Parquet path."),
+    spec: str = typer.Option("joint", help="Shipped spec (joint, reassurance, burden) or a "
+                                           "TOML path."),
+    priors: str = typer.Option(None, help="Prior set: weak, theory, skeptical or a TOML path "
+                                          "(default: the spec's own)."),
+    draws: int = typer.Option(1000, help="Posterior draws per chain."),
+    tune: int = typer.Option(1000, help="Tuning steps per chain."),
+    chains: int = typer.Option(4, help="Number of chains."),
+    target_accept: float = typer.Option(0.9, help="NUTS target acceptance rate."),
+    seed: int = typer.Option(1, help="Random seed (same seed + sampler = same draws)."),
+    sampler: str = typer.Option("nutpie", help="nutpie (default), pymc, or numpyro."),
+    out: Path = typer.Option(None, help="Save the run here (NetCDF, e.g. runs/joint.nc)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Exit 1 on divergences, R-hat > 1.01 or ESS < 400."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+    verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
+) -> None:
+    """Fit a model with NUTS and print its summary (and save it with --out)."""
+    from bayes_alliance.errors import ResultError
+    from bayes_alliance.models.model import AllianceModel
+
+    if out is not None and out.exists() and not force:
+        raise ResultError(f"{out} exists; pass --force to replace it")
+    quiet_pymc(verbose)
+    model = AllianceModel.from_spec(spec, data, priors)
+    if not as_json:
+        typer.echo(f"fitting spec '{model.spec.name}' on {model.panel.source} "
+                   f"({len(model.panel.frame)} ally-years) with {sampler}...", err=True)
+    result = model.fit(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
+                       sampler=sampler, random_seed=seed, progressbar=is_terminal())
+    if out is not None:
+        result.save(out, force=force)
+    summary = fit_summary(result)
+    summary["out"] = str(out) if out is not None else None
+    if as_json:
+        echo_json(summary)
+    else:
+        typer.echo(format_fit_summary(summary))
+        if out is not None:
+            typer.echo(f"\nsaved: {out}")
+    warn_problems(summary, strict)

@@ -1,0 +1,137 @@
+"""Spec and prior-set validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bayes_alliance as ba
+from bayes_alliance.models.priors import load_prior_set, resolve_priors
+from bayes_alliance.models.spec import check_spec_against_panel, load_spec, parse_spec
+
+
+def raw_spec(**over):
+    spec = {"name": "t", "outcomes": [
+        {"name": "milex", "column": "milex_gdp", "family": "lognormal_t",
+         "terms": ["threat", "reassurance"]},
+        {"name": "reassure", "column": "reassure", "family": "negative_binomial",
+         "exposure": "exposure", "terms": ["exit_capacity"]}]}
+    spec.update(over)
+    return spec
+
+
+def test_shipped_specs_load():
+    for name in ("joint", "reassurance", "burden"):
+        spec = load_spec(name)
+        assert spec.name == name and spec.outcomes
+
+
+def test_joint_spec_declares_the_design():
+    spec = load_spec("joint")
+    assert spec.outcome_names == ("reassure", "milex", "intervene", "exit")
+    assert spec.outcome("milex").latent_terms == ("reassurance", "reassurance:retrench")
+    assert spec.transform("us_troops") == "log1p" and spec.correlated
+
+
+def test_unknown_top_level_key_lists_valid_keys():
+    with pytest.raises(ba.SpecError, match="unknown key 'outcome' .*did you mean 'outcomes'"):
+        parse_spec({**raw_spec(), "outcome": []}, where="x")
+
+
+def test_unknown_family_lists_valid_families():
+    spec = raw_spec()
+    spec["outcomes"][0]["family"] = "gaussian"
+    with pytest.raises(ba.SpecError, match="unknown family 'gaussian'.*negative_binomial"):
+        parse_spec(spec, where="x")
+
+
+def test_unknown_term_lists_covariates():
+    spec = raw_spec()
+    spec["outcomes"][0]["terms"] = ["thread"]
+    with pytest.raises(ba.SpecError, match="'thread' \\(did you mean 'threat'\\?\\)"):
+        parse_spec(spec, where="x")
+
+
+def test_latent_term_needs_latent_outcome():
+    spec = raw_spec()
+    spec["outcomes"] = spec["outcomes"][:1]
+    with pytest.raises(ba.SpecError, match="latent outcome 'reassure' is not an outcome"):
+        parse_spec(spec, where="x")
+
+
+def test_unknown_column_is_rejected_against_panel():
+    spec = raw_spec()
+    spec["outcomes"][0]["column"] = "milex_share"
+    with pytest.raises(ba.SpecError, match="column 'milex_share' is not in the panel"):
+        check_spec_against_panel(parse_spec(spec, where="x"), ba.load_panel("default"))
+
+
+def test_family_must_fit_column():
+    spec = raw_spec()
+    spec["outcomes"][0]["family"] = "bernoulli"
+    with pytest.raises(ba.SpecError, match="needs binary values.*families that fit it: "
+                                           "lognormal_t, lognormal"):
+        check_spec_against_panel(parse_spec(spec, where="x"), ba.load_panel("default"))
+
+
+def test_missing_spec_names_shipped_ones(tmp_path):
+    with pytest.raises(ba.SpecError, match="shipped specs: burden, joint, reassurance"):
+        load_spec("jiont")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = [")
+    with pytest.raises(ba.SpecError, match="not valid TOML"):
+        load_spec(bad)
+
+
+def test_most_specific_prior_selector_wins(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("""
+name = "p"
+[priors]
+"intercept" = { dist = "Normal", mu = 0.0, sigma = 2.0 }
+"beta" = { dist = "Normal", mu = 0.0, sigma = 1.0 }
+"beta[milex]" = { dist = "Normal", mu = 0.0, sigma = 0.5 }
+"beta[milex, threat]" = { dist = "Normal", mu = 0.3, sigma = 0.1 }
+"beta[exit, threat]" = { dist = "Normal", mu = 0.3, sigma = 0.1 }
+"sd_ally" = { dist = "HalfNormal", sigma = 1.0 }
+"phi_reassure" = { dist = "Gamma", alpha = 2.0, beta = 0.2 }
+"sigma_milex" = { dist = "HalfNormal", sigma = 0.5 }
+"nu_milex" = { dist = "Gamma", alpha = 2.0, beta = 0.1 }
+""")
+    spec = parse_spec(raw_spec(), where="x")
+    resolved = resolve_priors(spec, path)
+    dist, params = resolved.arrays("beta", [("milex", "threat"), ("milex", "reassurance"),
+                                            ("reassure", "exit_capacity")])
+    assert dist == "Normal"
+    np.testing.assert_allclose(params["mu"], [0.3, 0.0, 0.0])
+    np.testing.assert_allclose(params["sigma"], [0.1, 0.5, 1.0])
+    assert resolved.unused == ["beta[exit, threat]"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ('"betta" = { dist = "Normal", mu = 0.0, sigma = 1.0 }', "unknown parameter 'betta'"),
+    ('"beta" = { dist = "Cauchy", mu = 0.0, sigma = 1.0 }', "unknown dist 'Cauchy'"),
+    ('"beta" = { dist = "Normal", mu = 0.0 }', "needs parameters"),
+    ('"beta" = { dist = "Normal", mu = 0.0, sigma = -1.0 }', "must be > 0"),
+    ('"sd_ally" = { dist = "Normal", mu = 0.0, sigma = 1.0 }', "cannot take a Normal prior"),
+])
+def test_bad_prior_files(tmp_path, body, message):
+    path = tmp_path / "p.toml"
+    path.write_text(f"[priors]\n{body}\n")
+    with pytest.raises(ba.SpecError, match=message):
+        load_prior_set(path)
+
+
+def test_uncovered_cell_is_an_error(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('[priors]\n"beta" = { dist = "Normal", mu = 0.0, sigma = 1.0 }\n')
+    with pytest.raises(ba.SpecError, match="no prior for intercept\\[milex\\]"):
+        resolve_priors(parse_spec(raw_spec(), where="x"), path)
+
+
+def test_shipped_prior_sets_cover_every_shipped_spec():
+    from bayes_alliance.models.priors import available_prior_sets
+
+    for prior_name in available_prior_sets():
+        for spec_name in ("joint", "reassurance", "burden"):
+            resolve_priors(load_spec(spec_name), prior_name)
