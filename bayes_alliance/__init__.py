@@ -4,6 +4,8 @@ The public API::
 
     import bayes_alliance as ba
     panel = ba.load_panel("default")
+    model = ba.AllianceModel.from_spec("joint", panel, priors="theory")
+    result = model.fit(draws=1000, chains=4, random_seed=1)
 """
 
 from __future__ import annotations
@@ -29,11 +31,30 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
     __version__ = "0.0.0+unknown"
 
+#: public names imported on first use, so that `import bayes_alliance` stays light
+#: (PyMC and ArviZ load only when a model, result, report or scenario is needed)
+_LAZY = {
+    "AllianceModel": "bayes_alliance.models.model",
+    "FitResult": "bayes_alliance.results",
+}
+
+
+def __getattr__(name: str):
+    """Import the lazily exported names of :data:`_LAZY`."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'bayes_alliance' has no attribute '{name}'")
+
+
 __all__ = [
+    "AllianceModel",
     "BayesAllianceError",
     "ConvergenceWarning",
     "DataSourceError",
     "FitError",
+    "FitResult",
     "Panel",
     "PanelError",
     "ReportError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from bayes_alliance.cli import bench as bench_cli
 from bayes_alliance.cli import data as data_cli
 from bayes_alliance.cli import demo as demo_cli
 from bayes_alliance.cli import fit as fit_cli
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.add_typer(data_cli.app, name="data")
 app.command("demo")(demo_cli.demo)
 app.command("fit")(fit_cli.fit)
+app.command("bench")(bench_cli.bench)
 
 
 def main() -> None:

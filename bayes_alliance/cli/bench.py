@@ -1,0 +1,74 @@
+"""`bayes-alliance bench`: speed and memory of the joint model, nutpie vs PyMC's NUTS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from bayes_alliance.cli._common import echo_json, handle_errors
+
+
+def _ints(text: str, name: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be comma-separated integers, got '{text}'") from None
+    if not values or min(values) < 1:
+        raise typer.BadParameter(f"{name} must be positive integers, got '{text}'")
+    return values
+
+
+@handle_errors
+def bench(
+    samplers: str = typer.Option("nutpie,pymc", help="Comma-separated: nutpie, pymc, numpyro."),
+    scales: str = typer.Option("1,4,10", help="Panel sizes as multiples of the default panel."),
+    repeats: int = typer.Option(3, help="Runs per configuration (the median is reported)."),
+    draws: int = typer.Option(1000, help="Draws per chain."),
+    tune: int = typer.Option(1000, help="Tuning steps per chain."),
+    chains: int = typer.Option(4, help="Chains."),
+    out: Path = typer.Option(Path("reports/bench"), help="Folder for bench.json and bench.png."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary on stdout."),
+) -> None:
+    """Time compile + sampling, ESS bulk per second and peak memory of the joint model.
+
+    Every run is a fresh process; medians of --repeats runs per sampler and size.
+    Writes OUT/bench.json and OUT/bench.png. The full default takes about an hour
+    on 2 cores; use --scales 1 --repeats 3 for the headline numbers.
+    """
+    from bayes_alliance.io import write_text_atomic, write_with
+    from bayes_alliance.validation.bench import machine, plot_cost, run_in_subprocess, summarise
+
+    sampler_list = [s.strip() for s in samplers.split(",") if s.strip()]
+    runs = []
+    for scale in _ints(scales, "--scales"):
+        for sampler in sampler_list:
+            for rep in range(repeats):
+                typer.echo(f"bench: {sampler} at {scale}x, run {rep + 1}/{repeats}...", err=True)
+                r = run_in_subprocess(sampler, scale, draws, tune, chains, seed=rep + 1)
+                if "error" in r:
+                    typer.echo(f"  failed: {r['error'][-300:]}", err=True)
+                else:
+                    typer.echo(f"  total {r['total_s']:.0f} s, ESS/s {r['ess_bulk_per_s']:.1f}, "
+                               f"divergences {r['divergences']}, R-hat {r['max_rhat']:.3f}, "
+                               f"peak {r['peak_rss_mb']:.0f} MB", err=True)
+                runs.append(r)
+    summary = summarise(runs)
+    report = {"machine": machine(), "settings": {"draws": draws, "tune": tune, "chains": chains,
+                                                 "repeats": repeats},
+              "summary": summary, "runs": runs}
+    write_text_atomic(out / "bench.json", json.dumps(report, indent=1) + "\n", force=True)
+    if summary:
+        fig = plot_cost(summary)
+        write_with(out / "bench.png", lambda p: fig.savefig(p, format="png", dpi=110),
+                   force=True)
+    if as_json:
+        echo_json(report)
+    else:
+        for row in summary:
+            typer.echo(f"{row['sampler']:<8} {row['scale']:>3}x ({row['rows']} ally-years): "
+                       f"total {row['median_total_s']:.0f} s, ESS bulk/s "
+                       f"{row['median_ess_bulk_per_s']:.1f}, peak {row['median_peak_rss_mb']:.0f}"
+                       f" MB, divergences {row['median_divergences']:.0f}")
+        typer.echo(f"wrote {out / 'bench.json'}")

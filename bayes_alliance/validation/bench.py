@@ -1,0 +1,142 @@
+"""Benchmark of the joint model: compile and sampling time, ESS per second, memory.
+
+Each run happens in a fresh subprocess (:func:`run_once`), so that its peak
+resident memory is its own and its compile time includes loading PyTensor's
+on-disk cache (warm) as a user would see it. Runs are repeated and the
+median reported; the machine, its load and the package versions are
+recorded, since shared 2-core machines are noisy.
+
+Panel sizes: ``scale = k`` stacks ``k`` copies of the default panel's
+covariates with the years of copy ``c`` shifted back by ``61 c`` (same allies,
+more years each), then draws outcomes from the joint model at the default
+panel's true parameters, so the cost can be compared across sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayes_alliance.constants import FIRST_YEAR, LAST_YEAR
+
+
+def scaled_panel(scale: int, seed: int = 1) -> pd.DataFrame:
+    """The default covariates stacked ``scale`` times with outcomes drawn from the model."""
+    from bayes_alliance.data.default import TRUE_PARAMS, simulate_covariates
+    from bayes_alliance.models.model import AllianceModel
+
+    base = simulate_covariates()
+    span = LAST_YEAR - FIRST_YEAR + 1
+    frame = pd.concat([base.assign(year=base["year"] - span * c) for c in range(scale)],
+                      ignore_index=True)
+    gen = AllianceModel.from_spec("joint", frame, priors="weak", require_outcomes=False)
+    simulated, _ = gen.simulate(TRUE_PARAMS, seed=seed)
+    return simulated
+
+
+def run_once(sampler: str, scale: int, draws: int, tune: int, chains: int,
+             seed: int) -> dict[str, Any]:
+    """Fit once in this process and measure it (used by the subprocess worker)."""
+    from bayes_alliance.models.model import AllianceModel
+
+    frame = scaled_panel(scale)
+    model = AllianceModel.from_spec("joint", frame, priors="weak")
+    t0 = time.perf_counter()
+    result = model.fit(draws=draws, tune=tune, chains=chains, sampler=sampler,
+                       random_seed=seed, prior_draws=0, predictive=False)
+    wall = time.perf_counter() - t0
+    diag = result.diagnostics()
+    sampling = result.info["sampling_s"]
+    return {
+        "sampler": sampler, "scale": scale, "rows": len(frame), "draws": draws, "tune": tune,
+        "chains": chains, "seed": seed,
+        "compile_s": round(wall - sampling, 2), "sampling_s": round(sampling, 2),
+        "total_s": round(wall, 2),
+        "divergences": diag["divergences"], "max_rhat": round(diag["max_rhat"], 4),
+        "min_ess_bulk": round(diag["min_ess_bulk"], 1),
+        "ess_bulk_per_s": round(diag["min_ess_bulk"] / sampling, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_1min_at_end": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_in_subprocess(sampler: str, scale: int, draws: int, tune: int, chains: int,
+                      seed: int, timeout: float = 3600) -> dict[str, Any]:
+    """Run :func:`run_once` in a fresh Python process and parse its JSON line."""
+    cmd = [sys.executable, "-m", "bayes_alliance.validation.bench", sampler, str(scale),
+           str(draws), str(tune), str(chains), str(seed)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout)[-2000:]
+        return {"sampler": sampler, "scale": scale, "error": tail}
+    return json.loads(lines[-1][len("BENCH "):])
+
+
+def machine() -> dict[str, Any]:
+    """What the benchmark ran on."""
+    from bayes_alliance.results import versions
+
+    return {"platform": platform.platform(), "processor": platform.processor(),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "versions": versions()}
+
+
+def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Median of each measure per (sampler, scale)."""
+    keys = ("compile_s", "sampling_s", "total_s", "min_ess_bulk", "ess_bulk_per_s",
+            "peak_rss_mb", "max_rhat", "divergences")
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for r in runs:
+        if "error" not in r:
+            groups.setdefault((r["sampler"], r["scale"]), []).append(r)
+    out = []
+    for (sampler, scale), rs in sorted(groups.items()):
+        row = {"sampler": sampler, "scale": scale, "rows": rs[0]["rows"], "runs": len(rs)}
+        for k in keys:
+            row[f"median_{k}"] = float(statistics.median(r[k] for r in rs))
+        out.append(row)
+    return out
+
+
+def plot_cost(summary: list[dict[str, Any]]):
+    """Figure: total seconds and ESS per second against ally-years, per sampler."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for sampler in sorted({s["sampler"] for s in summary}):
+        rows = [s for s in summary if s["sampler"] == sampler]
+        x = np.array([s["rows"] for s in rows])
+        axes[0].plot(x, [s["median_total_s"] for s in rows], "o-", label=sampler)
+        axes[1].plot(x, [s["median_ess_bulk_per_s"] for s in rows], "o-", label=sampler)
+    axes[0].set(xlabel="ally-years in the panel", ylabel="compile + sampling (s, median)",
+                title="Cost of a 4 x 1000-draw fit")
+    axes[1].set(xlabel="ally-years in the panel", ylabel="min ESS bulk per second (median)",
+                title="Sampling efficiency")
+    for ax in axes:
+        ax.legend()
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def _worker() -> None:
+    sampler, scale, draws, tune, chains, seed = sys.argv[1:7]
+    res = run_once(sampler, int(scale), int(draws), int(tune), int(chains), int(seed))
+    print("BENCH " + json.dumps(res), flush=True)
+
+
+if __name__ == "__main__":
+    _worker()
