@@ -36,6 +36,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare source tr
 _LAZY = {
     "AllianceModel": "bayes_alliance.models.model",
     "FitResult": "bayes_alliance.results",
+    "write_report": "bayes_alliance.report",
 }
 
 
@@ -64,4 +65,5 @@ __all__ = [
     "TheoryError",
     "__version__",
     "load_panel",
+    "write_report",
 ]

@@ -12,6 +12,7 @@ from bayes_alliance.cli import bench as bench_cli
 from bayes_alliance.cli import data as data_cli
 from bayes_alliance.cli import demo as demo_cli
 from bayes_alliance.cli import fit as fit_cli
+from bayes_alliance.cli import report as report_cli
 
 app = typer.Typer(
     name="bayes-alliance",
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(data_cli.app, name="data")
 app.command("demo")(demo_cli.demo)
 app.command("fit")(fit_cli.fit)
+app.command("report")(report_cli.report)
 app.command("bench")(bench_cli.bench)
 
 

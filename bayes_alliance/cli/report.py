@@ -1,0 +1,57 @@
+"""`bayes-alliance report`: the HTML report of one or more saved runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bayes_alliance.cli._common import echo_json, handle_errors
+
+
+def format_numbers(out: Path, numbers: dict[str, Any]) -> str:
+    """Plain-text rendering of the report's headline numbers."""
+    lines = [f"report written: {out / 'index.html'}"]
+    for run, r in numbers["runs"].items():
+        c = r["convergence"]
+        verdict = "ok" if c["ok"] else "PROBLEMS: " + "; ".join(c["problems"])
+        lines.append(f"  {run}: divergences {c['divergences']}, max R-hat {c['max_rhat']}, "
+                     f"min ESS bulk {c['min_ess_bulk']}, tail {c['min_ess_tail']} ({verdict})")
+        for outcome, v in r["loo"].items():
+            lines.append(f"    LOO {outcome}: elpd {v['elpd']} (se {v['se']}), "
+                         f"{v['k_above_good']} Pareto k above good_k, max k {v['max_k']}")
+    for h in numbers["hypotheses"]:
+        probs = ", ".join(f"{k} {'-' if p is None else p}" for k, p in h["probabilities"].items())
+        lines.append(f"  {h['id']} {h['coefficient']} ({h['sign']}): P(sign) {probs}")
+    return "\n".join(lines)
+
+
+@handle_errors
+def report(
+    runs: list[Path] = typer.Argument(..., help="Saved runs (RUN.nc from `bayes-alliance fit "
+                                                "--out`); the first is the primary one."),
+    out: Path = typer.Option(..., "--out", help="Report folder, e.g. reports/joint."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary numbers as JSON."),
+) -> None:
+    """Write an HTML report (index.html, summary.md, figures/, tables/) of saved runs."""
+    from bayes_alliance.diagnostics import as_named_runs, require_groups
+    from bayes_alliance.errors import ReportError
+    from bayes_alliance.report import build_report
+    from bayes_alliance.results import FitResult
+
+    if out.exists() and not force:
+        raise ReportError(f"{out} exists; pass --force to replace it")
+    results = []
+    for path in runs:
+        result = FitResult.load(path)
+        require_groups(result, where=f"run file {path}")
+        results.append(result)
+    if not as_json:
+        typer.echo(f"writing the report of {len(results)} run(s) to {out} ...", err=True)
+    folder, numbers = build_report(as_named_runs(results), out, force=force)
+    if as_json:
+        echo_json({"out": str(folder), **numbers})
+    else:
+        typer.echo(format_numbers(folder, numbers))

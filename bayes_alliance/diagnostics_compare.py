@@ -1,0 +1,198 @@
+"""Checks across several fits: model comparison, the hypotheses table, prior sensitivity.
+
+Each function takes ``{name: FitResult}``, a list of results or one result
+(see :func:`bayes_alliance.diagnostics.as_named_runs`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from bayes_alliance.diagnostics import as_named_runs
+
+if TYPE_CHECKING:
+    from bayes_alliance.results import FitResult
+
+#: reference prior set of the sensitivity table when it was fitted
+REFERENCE_PRIORS = "weak"
+#: a posterior mean moving more than this many posterior sds is flagged as prior-sensitive
+SENSITIVE_SD = 0.5
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """Minimal stand-in for a theory hypothesis (tests and user registries)."""
+
+    id: str
+    outcome: str
+    driver: str
+    sign: int
+    statement: str
+    origin: str = ""
+    coefficient: str | None = None
+
+
+def theory_hypotheses() -> list[Any]:
+    """The hypotheses of :mod:`bayes_alliance.theory`, or ``[]`` when it has none."""
+    try:
+        from bayes_alliance.theory import HYPOTHESES  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    if isinstance(HYPOTHESES, Mapping):
+        return list(HYPOTHESES.values())
+    return list(HYPOTHESES)
+
+
+def _same_observations(a: FitResult, b: FitResult, outcome: str) -> bool:
+    ya = a.idata["observed_data"][outcome].to_numpy()
+    yb = b.idata["observed_data"][outcome].to_numpy()
+    return ya.shape == yb.shape and bool(np.array_equal(ya, yb, equal_nan=True))
+
+
+def compare_table(results: Any) -> pd.DataFrame:
+    """``az.compare`` of the runs on each outcome they share with identical data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (outcome, run) with ArviZ's ``rank``, ``elpd``,
+        ``elpd_diff``, ``dse``, ``p``, ``weight``; empty when no two runs
+        share an outcome and its observations.
+    """
+    import arviz as az
+
+    runs = {k: r for k, r in as_named_runs(results).items()
+            if "log_likelihood" in r.idata.children and "observed_data" in r.idata.children}
+    outcomes = sorted({o for r in runs.values() for o in r.idata["log_likelihood"].data_vars})
+    frames = []
+    for outcome in outcomes:
+        having = {k: r for k, r in runs.items() if outcome in r.idata["log_likelihood"]}
+        if len(having) < 2:
+            continue
+        first = next(iter(having.values()))
+        shared = {k: r for k, r in having.items() if _same_observations(first, r, outcome)}
+        if len(shared) < 2:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cmp = az.compare({k: r.idata for k, r in shared.items()}, var_name=outcome,
+                             round_to="none")
+        cols = [c for c in ("rank", "elpd", "se", "elpd_diff", "dse", "p", "weight") if c in cmp]
+        table = cmp[cols].copy()
+        table.insert(0, "outcome", outcome)
+        table.index.name = "run"
+        frames.append(table.reset_index())
+    if not frames:
+        return pd.DataFrame(columns=["outcome", "run", "rank", "elpd", "se", "elpd_diff", "dse",
+                                     "p", "weight"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def sign_probability(draws: np.ndarray, sign: int) -> float:
+    """Share of ``draws`` with the predicted ``sign`` (+1 or -1); zeros count as misses."""
+    x = np.asarray(draws, float).ravel()
+    return float(np.mean(np.sign(sign) * x > 0))
+
+
+def hypotheses_table(results: Any, hypotheses: Sequence[Any] | None = None) -> pd.DataFrame:
+    """Posterior probability that each mapped coefficient has the theory's sign, per run.
+
+    Parameters
+    ----------
+    results
+        ``{prior_set_name: FitResult}``, a list of results or one result.
+    hypotheses
+        Objects with ``id``, ``outcome``, ``driver``, ``sign``, ``statement``
+        and ``coefficient`` (a readable name such as ``"beta[milex, threat]"``
+        or None); defaults to :data:`bayes_alliance.theory.HYPOTHESES`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hypothesis with a coefficient: ``id``, ``outcome``,
+        ``driver``, ``sign``, ``coefficient``, ``statement`` and one column
+        ``P(sign) <run>`` per run, computed from all posterior draws (NaN where
+        the run's spec lacks the coefficient).
+    """
+    runs = as_named_runs(results)
+    hyps = theory_hypotheses() if hypotheses is None else list(hypotheses)
+    params = {name: r.parameters() for name, r in runs.items()}
+    rows = []
+    for h in hyps:
+        coef = getattr(h, "coefficient", None)
+        if not coef:
+            continue
+        sign = int(getattr(h, "sign", 1))
+        row: dict[str, Any] = {"id": str(h.id), "outcome": str(getattr(h, "outcome", "")),
+                               "driver": str(getattr(h, "driver", "")),
+                               "sign": "+" if sign > 0 else "-", "coefficient": str(coef),
+                               "statement": str(getattr(h, "statement", ""))}
+        for name, ds in params.items():
+            row[f"P(sign) {name}"] = (sign_probability(ds[coef].to_numpy(), sign)
+                                      if coef in ds else np.nan)
+        rows.append(row)
+    columns = ["id", "outcome", "driver", "sign", "coefficient", "statement",
+               *[f"P(sign) {n}" for n in runs]]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def prior_sensitivity(results: Any) -> pd.DataFrame:
+    """How far each posterior mean moves between prior sets, in posterior-sd units.
+
+    Runs are grouped by spec (and identical panel size); within a group the
+    reference is the ``weak`` prior set when fitted, else the first run. For
+    each population-level parameter: its posterior mean under every prior
+    set, the reference posterior sd, the shift of each mean from the reference
+    mean divided by that sd, and ``max_abs_shift_sd``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Empty when no spec was fitted under two or more prior sets.
+    """
+    runs = as_named_runs(results)
+    groups: dict[tuple[str, int], dict[str, FitResult]] = {}
+    for name, r in runs.items():
+        key = (r.spec.hash(), len(r.panel.frame))
+        groups.setdefault(key, {})
+        if r.prior_set.name not in {x.prior_set.name for x in groups[key].values()}:
+            groups[key][name] = r
+    frames = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        by_prior = {r.prior_set.name: r for r in group.values()}
+        ref = REFERENCE_PRIORS if REFERENCE_PRIORS in by_prior else next(iter(by_prior))
+        ps = {p: r.parameters() for p, r in by_prior.items()}
+        names = [v for v in ps[ref].data_vars if all(v in d for d in ps.values())
+                 and not str(v).startswith("corr_ally")]
+        rows = []
+        for v in names:
+            ref_mean = float(ps[ref][v].mean())
+            ref_sd = float(ps[ref][v].std())
+            row: dict[str, Any] = {"spec": next(iter(group.values())).spec.name,
+                                   "parameter": str(v), "reference": ref, "sd_ref": ref_sd}
+            shifts = []
+            for p, d in ps.items():
+                mean = float(d[v].mean())
+                row[f"mean {p}"] = mean
+                if p != ref:
+                    shift = (mean - ref_mean) / ref_sd if ref_sd > 0 else np.nan
+                    row[f"shift_sd {p}"] = shift
+                    shifts.append(abs(shift))
+            finite = [x for x in shifts if np.isfinite(x)]
+            row["max_abs_shift_sd"] = float(max(finite)) if finite else np.nan
+            row["sensitive"] = bool(row["max_abs_shift_sd"] > SENSITIVE_SD)
+            rows.append(row)
+        frames.append(pd.DataFrame(rows))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+__all__ = ["Hypothesis", "SENSITIVE_SD", "compare_table", "hypotheses_table",
+           "prior_sensitivity", "sign_probability", "theory_hypotheses"]

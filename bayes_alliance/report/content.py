@@ -1,0 +1,384 @@
+"""What a report holds: sections of text, tables and figures, plus its headline numbers.
+
+:func:`build_content` computes everything once; :mod:`bayes_alliance.report.render`
+turns it into HTML and Markdown. The headline numbers (:attr:`ReportContent.numbers`)
+are what ``summary.md`` and ``bayes-alliance report --json`` print.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from bayes_alliance import diagnostics as dg
+from bayes_alliance import diagnostics_compare as dc
+from bayes_alliance.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
+from bayes_alliance.report import figures as fg
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from bayes_alliance.results import FitResult
+
+
+@dataclass
+class Block:
+    """One piece of a section: ``kind`` is ``"text"``, ``"table"`` or ``"figure"``.
+
+    ``text`` is plain text (escaped when rendered); ``name`` is the key of a
+    table or figure in :class:`ReportContent`.
+    """
+
+    kind: str
+    text: str = ""
+    name: str = ""
+
+
+@dataclass
+class Section:
+    """A report section: title, a one-sentence lead with its verdict, and blocks."""
+
+    key: str
+    title: str
+    lead: str
+    passed: bool | None
+    blocks: list[Block] = field(default_factory=list)
+
+    def text(self, text: str) -> None:
+        """Append a paragraph."""
+        self.blocks.append(Block("text", text=text))
+
+    def table(self, name: str, caption: str = "") -> None:
+        """Append a table (by name) with an optional caption."""
+        self.blocks.append(Block("table", text=caption, name=name))
+
+    def figure(self, name: str, caption: str = "") -> None:
+        """Append a figure (by name) with an optional caption."""
+        self.blocks.append(Block("figure", text=caption, name=name))
+
+
+@dataclass
+class ReportContent:
+    """Everything a report shows."""
+
+    title: str
+    sections: list[Section]
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, Figure]
+    numbers: dict[str, Any]
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of ``text``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "run"
+
+
+def _verdict(passed: bool | None) -> str:
+    return {True: "Passed", False: "Needs attention", None: "For information"}[passed]
+
+
+def run_numbers(result: FitResult, loo: pd.DataFrame,
+                convergence: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Headline numbers of one run: convergence and LOO per outcome (rounded)."""
+    return {
+        "spec": result.spec.name,
+        "spec_hash": result.spec.hash(),
+        "priors": result.prior_set.name,
+        "convergence": convergence or dg.convergence_overview(result),
+        "loo": {o: {"elpd": round(row["elpd"], 2), "se": round(row["se"], 2),
+                    "p_loo": round(row["p_loo"], 2), "k_above_good": int(row["k_bad"]
+                                                                          + row["k_very_bad"]),
+                    "max_k": round(row["max_k"], 3), "ok": bool(row["ok"])}
+                for o, row in loo.iterrows()},
+    }
+
+
+def hypotheses_numbers(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The hypotheses table as JSON-ready records (probabilities rounded to 3 decimals)."""
+    out = []
+    for _, row in table.iterrows():
+        probs = {c[len("P(sign) "):]: (None if pd.isna(row[c]) else round(float(row[c]), 3))
+                 for c in table.columns if c.startswith("P(sign) ")}
+        out.append({"id": row["id"], "coefficient": row["coefficient"], "sign": row["sign"],
+                    "probabilities": probs})
+    return out
+
+
+def build_content(runs: dict[str, FitResult], *, scenarios: Sequence[Any] | None = None,
+                  hypotheses: Sequence[Any] | None = None) -> ReportContent:
+    """Compute every table, figure and number of a report on ``runs``.
+
+    The first run is the primary one: its data, predictive checks and ally
+    effects are shown; convergence, LOO and hypotheses cover every run.
+    """
+    name, primary = next(iter(runs.items()))
+    tables: dict[str, pd.DataFrame] = {}
+    figures: dict[str, Figure] = {}
+    sections = [
+        _data_section(primary, tables, figures),
+        _model_section(runs, tables, figures),
+    ]
+    conv, numbers_runs = _convergence_section(runs, tables, figures)
+    sections.append(conv)
+    sections.append(_predictive_section(name, primary, tables, figures))
+    loo_section = _loo_section(runs, tables, figures, numbers_runs)
+    sections.append(loo_section)
+    hyp_section, hyp_table = _hypotheses_section(runs, tables, figures, hypotheses)
+    sections.append(hyp_section)
+    sections.append(_ally_section(name, primary, tables, figures))
+    if scenarios:
+        sections.append(_scenario_section(scenarios, tables, figures))
+    numbers = {
+        "runs": numbers_runs,
+        "hypotheses": hypotheses_numbers(hyp_table),
+        "ok": all(r["convergence"]["ok"] for r in numbers_runs.values())
+        and all(v["ok"] for r in numbers_runs.values() for v in r["loo"].values()),
+    }
+    title = "Alliance model report: " + ", ".join(runs)
+    return ReportContent(title=title, sections=sections, tables=tables, figures=figures,
+                         numbers=numbers)
+
+
+# ---------------------------------------------------------------------- sections
+def _data_section(result: FitResult, tables: dict, figures: dict) -> Section:
+    panel = result.panel
+    ov = panel.overview()
+    missing = pd.DataFrame({"missing": pd.Series(ov["missing"]),
+                            "share": pd.Series(ov["missing"]) / max(ov["n_rows"], 1)})
+    missing.index.name = "column"
+    tables["panel_missing"] = missing
+    synthetic = " Its outcomes are SYNTHETIC (simulated), not real data." if panel.synthetic else ""
+    s = Section("data", "Data overview",
+                "Look for allies or years with few observed outcomes and columns with many "
+                f"missing values; the panel ({ov['n_rows']} ally-years, {ov['n_allies']} allies, "
+                f"{ov['first_year']}-{ov['last_year']}) passed validation when loaded."
+                + synthetic, True)
+    s.text(f"Source: {panel.source}; rows dropped for missing covariates: "
+           f"{panel.dropped_rows}. Missing outcome values are masked out of their likelihood.")
+    for note in panel.notes:
+        s.text(f"Note: {note}")
+    figures["coverage"] = fg.coverage_figure(panel)
+    figures["missingness"] = fg.missingness_figure(panel)
+    s.figure("coverage", "Outcomes observed per ally-year.")
+    s.figure("missingness")
+    s.table("panel_missing", "Missing values per column.")
+    return s
+
+
+def _model_section(runs: dict[str, FitResult], tables: dict, figures: dict) -> Section:
+    s = Section("model", "Model",
+                "Check that the spec and the prior sets are the ones you meant to fit; "
+                f"{len(runs)} run(s) are in this report.", None)
+    seen: set[str] = set()
+    for name, r in runs.items():
+        if r.spec.hash() not in seen:
+            seen.add(r.spec.hash())
+            s.text(f"Spec '{r.spec.name}' ({r.spec.hash()}): {r.spec.description}")
+            key = f"spec_{slug(r.spec.name)}_{r.spec.hash()[:6]}"
+            tables[key] = pd.DataFrame(
+                [{"outcome": o.name, "column": o.column, "family": o.family,
+                  "terms": ", ".join(o.terms), "exposure": o.exposure or ""}
+                 for o in r.spec.outcomes]).set_index("outcome")
+            s.table(key, f"Outcome equations of spec '{r.spec.name}'.")
+        info = r.info or {}
+        s.text(f"Run '{name}': priors '{r.prior_set.name}' ({r.prior_set.description}); "
+               f"sampler {info.get('sampler', '?')}, {info.get('chains', '?')} chains x "
+               f"{info.get('draws', '?')} draws after {info.get('tune', '?')} tuning steps.")
+    for prior_name in dict.fromkeys(r.prior_set.name for r in runs.values()):
+        ps = next(r.prior_set for r in runs.values() if r.prior_set.name == prior_name)
+        key = f"priors_{slug(prior_name)}"
+        tables[key] = pd.DataFrame(
+            [{"selector": sel, "prior": ", ".join(f"{k}={v}" for k, v in p.to_dict().items())}
+             for sel, p in ps.priors]).set_index("selector")
+        s.table(key, f"Prior set '{prior_name}'.")
+    try:
+        from bayes_alliance.theory import plot_statics  # type: ignore[attr-defined]
+    except ImportError:
+        plot_statics = None
+    if plot_statics is not None:
+        try:
+            figures["theory"] = plot_statics()
+            s.figure("theory", "Comparative statics of the formal model (the theory).")
+        except Exception as err:  # noqa: BLE001 - a broken theory figure must not sink a report
+            s.text(f"The theory figure could not be drawn: {err}")
+    return s
+
+
+def _convergence_section(runs: dict[str, FitResult], tables: dict,
+                         figures: dict) -> tuple[Section, dict[str, Any]]:
+    overview, numbers = [], {}
+    for name, r in runs.items():
+        ov = dg.convergence_overview(r)
+        numbers[name] = {"convergence": ov}
+        overview.append({"run": name, **{k: ov[k] for k in (
+            "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail", "min_bfmi", "ok")},
+            "problems": "; ".join(ov["problems"])})
+    tables["convergence_overview"] = pd.DataFrame(overview).set_index("run")
+    ok = all(v["convergence"]["ok"] for v in numbers.values())
+    problems = [f"{n}: {'; '.join(v['convergence']['problems'])}" for n, v in numbers.items()
+                if v["convergence"]["problems"]]
+    s = Section("convergence", "Convergence",
+                f"Look for R-hat <= {RHAT_MAX}, ESS bulk and tail >= {ESS_MIN}, no divergent "
+                f"transitions and BFMI >= {BFMI_MIN}: "
+                + ("every run passed." if ok else "FAILED (" + " | ".join(problems) + ")."), ok)
+    s.table("convergence_overview", "Headline numbers over every free parameter, per run.")
+    for name, r in runs.items():
+        key = slug(name)
+        tables[f"convergence_{key}"] = dg.convergence_table(r)
+        tables[f"chains_{key}"] = dg.chain_table(r)
+        s.table(f"convergence_{key}", f"Run '{name}': population-level parameters.")
+        s.table(f"chains_{key}", f"Run '{name}': divergences and BFMI per chain.")
+    name, primary = next(iter(runs.items()))
+    figures["rank"] = fg.rank_figure(primary)
+    figures["energy"] = fg.energy_figure(primary)
+    s.figure("rank", f"Run '{name}': rank-ECDF plots of intercepts and ally sds.")
+    s.figure("energy", f"Run '{name}': energy distributions and BFMI per chain.")
+    return s, numbers
+
+
+def _predictive_section(name: str, result: FitResult, tables: dict, figures: dict) -> Section:
+    post = dg.predictive_table(result)
+    prior = dg.predictive_table(result, "prior_predictive")
+    tables["posterior_predictive"] = post
+    ok = bool(post["ok"].all()) if not post.empty else None
+    bad = [str(o) for o, row in post.iterrows() if not row["ok"]]
+    s = Section("predictive", "Predictive checks",
+                "Look for observed data inside the predictive bands, a flat PIT ECDF and "
+                "points on the calibration diagonal; "
+                + ("every outcome's observed mean lies inside the 90% interval of replicated "
+                   "means." if ok else f"observed mean outside its 90% interval for: "
+                   f"{', '.join(bad)}."), ok)
+    s.text(f"Shown for run '{name}'. Military spending (milex) is on the log scale "
+           "(log percent of GDP).")
+    if not prior.empty:
+        tables["prior_predictive"] = prior.drop(columns=["ok", "coverage_90"])
+        fig = fg.prior_predictive_figure(result)
+        if fig is not None:
+            figures["prior_predictive"] = fig
+            s.figure("prior_predictive")
+        s.table("prior_predictive", "Prior predictive: observed vs replicated means.")
+    s.table("posterior_predictive", "Posterior predictive: observed vs replicated means, "
+                                    "p-value of the mean and 90% coverage.")
+    for outcome in result.spec.outcome_names:
+        if outcome in result.idata["posterior_predictive"]:
+            figures[f"ppc_{outcome}"] = fg.posterior_predictive_figure(result, outcome)
+            s.figure(f"ppc_{outcome}")
+    return s
+
+
+def _loo_section(runs: dict[str, FitResult], tables: dict, figures: dict,
+                 numbers: dict[str, Any]) -> Section:
+    all_ok = True
+    loos_primary = None
+    for name, r in runs.items():
+        loos = dg.loo_results(r)
+        loos_primary = loos if loos_primary is None else loos_primary
+        table = dg.loo_table(r, loos)
+        tables[f"loo_{slug(name)}"] = table
+        numbers[name] = run_numbers(r, table, numbers[name]["convergence"])
+        all_ok = all_ok and bool(table["ok"].all())
+    s = Section("loo", "PSIS-LOO cross-validation",
+                "Look for Pareto k below the good_k threshold (the LOO estimate is then "
+                "reliable) and for ELPD differences that are large against their SE: "
+                + ("every observation's k is below it." if all_ok else
+                   "some observations have high k, so their LOO terms are unreliable."), all_ok)
+    for name in runs:
+        s.table(f"loo_{slug(name)}", f"Run '{name}': ELPD and Pareto k per outcome.")
+    fig = fg.khat_figure(loos_primary or {})
+    if fig is not None:
+        figures["khat"] = fig
+        s.figure("khat", f"Run '{next(iter(runs))}': Pareto k per observation.")
+    cmp = dc.compare_table(runs)
+    if not cmp.empty:
+        tables["compare"] = cmp.set_index(["outcome", "run"])
+        figures["compare"] = fg.compare_figure(cmp)
+        s.table("compare", "az.compare on each outcome shared by runs fitted to the same data.")
+        s.figure("compare")
+    elif len(runs) > 1:
+        s.text("No two runs share an outcome fitted to the same observations; no comparison.")
+    return s
+
+
+def _hypotheses_section(runs: dict[str, FitResult], tables: dict, figures: dict,
+                        hypotheses: Sequence[Any] | None) -> tuple[Section, pd.DataFrame]:
+    table = dc.hypotheses_table(runs, hypotheses)
+    tables["hypotheses"] = table.set_index("id")
+    s = Section("hypotheses", "Theory hypotheses",
+                "Look for posterior probabilities of the predicted sign near 1 (support) or "
+                "near 0 (contradiction), and whether they hold under every prior set; "
+                f"{len(table)} hypotheses map to a coefficient of the fitted model(s).",
+                None)
+    if table.empty:
+        s.text("No theory hypothesis maps to a coefficient of these runs.")
+    else:
+        s.table("hypotheses", "P(sign): share of posterior draws with the predicted sign.")
+        fig = fg.hypotheses_figure(table)
+        if fig is not None:
+            figures["hypotheses"] = fig
+            s.figure("hypotheses")
+    sens = dc.prior_sensitivity(runs)
+    if not sens.empty:
+        tables["prior_sensitivity"] = sens.set_index(["spec", "parameter"])
+        n_sens = int(sens["sensitive"].sum())
+        s.table("prior_sensitivity", f"Shift of posterior means between prior sets, in "
+                                     f"posterior-sd units of the reference; {n_sens} parameter(s)"
+                                     f" move more than {dc.SENSITIVE_SD} sd.")
+    else:
+        s.text("Prior sensitivity needs one spec fitted under two or more prior sets "
+               "(weak, theory, skeptical); pass those runs together.")
+    return s, table
+
+
+def _ally_section(name: str, result: FitResult, tables: dict, figures: dict) -> Section:
+    s = Section("ally", "Ally random effects",
+                "Look for allies whose intervals sit away from zero and for strong "
+                "correlations of ally effects across outcomes; shown for run "
+                f"'{name}'.", None)
+    post = result.idata["posterior"]
+    if "u_ally" in post:
+        u = post["u_ally"]
+        q = (1 - dg.PPC_PROB) / 2
+        frame = pd.DataFrame({
+            "mean": u.mean(("chain", "draw")).to_series(),
+            "lo": u.quantile(q, ("chain", "draw")).to_series(),
+            "hi": u.quantile(1 - q, ("chain", "draw")).to_series()})
+        tables["ally_effects"] = frame
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figures["ally_forest"] = fg.ally_forest_figure(result)
+            corr = fg.ally_correlation_figure(result)
+        s.figure("ally_forest")
+        if corr is not None:
+            figures["ally_correlation"] = corr
+            s.figure("ally_correlation")
+        s.table("ally_effects", "Ally effects: posterior mean and 90% interval.")
+    else:
+        s.text("This run has no ally effects (u_ally).")
+    return s
+
+
+def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> Section:
+    s = Section("scenarios", "Scenario results",
+                "Look at how each counterfactual moves the outcomes relative to the baseline; "
+                f"{len(scenarios)} scenario(s) were run.", None)
+    for i, sc in enumerate(scenarios):
+        name = str(getattr(sc, "name", f"scenario {i + 1}"))
+        key = f"scenario_{i + 1}_{slug(name)}"
+        s.text(f"Scenario '{name}': {getattr(sc, 'description', '')}")
+        summary = getattr(sc, "summary", None)
+        if isinstance(summary, pd.DataFrame) and not summary.empty:
+            tables[key] = summary
+            s.table(key, f"Scenario '{name}': summary.")
+        for fig_name, fig in dict(getattr(sc, "figures", {}) or {}).items():
+            fkey = f"{key}_{slug(str(fig_name))}"
+            figures[fkey] = fig
+            s.figure(fkey, f"Scenario '{name}': {fig_name}.")
+    return s
+
+
+__all__ = ["Block", "ReportContent", "Section", "build_content", "slug"]
