@@ -97,3 +97,46 @@ def codes(
         return
     for row in table.itertuples():
         typer.echo(f"{row.abbrev:<5}{row.ccode:>5}  {row.name}")
+
+
+@app.command("build")
+@handle_errors
+def build(
+    out: Path = typer.Option(..., "--out", help="CSV file to write the built panel to."),
+    source_dir: Path | None = typer.Option(
+        None, "--source-dir",
+        help="Folder holding the source files of data/sources.toml (default: "
+             "BAYES_ALLIANCE_DATA_DIR, then the cache / BAYES_ALLIANCE_DATA_URL mirror)."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Text corpus to measure reassure/exposure from."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Build the real ally-year panel (1950-2010) from public sources and write it as CSV."""
+    from bayes_alliance.data.build import build_panel
+    from bayes_alliance.data.panel import validate_frame
+    from bayes_alliance.io import write_with
+
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} exists; pass --force to replace it")
+    frame = build_panel(source_dir, corpus)
+    panel = validate_frame(frame, source="real", notes=tuple(frame.attrs.get("notes", ())))
+    write_with(out, lambda tmp: panel.frame.to_csv(tmp, index=False), force=force)
+    f = panel.frame
+    summary = {
+        "out": str(out),
+        "rows": int(len(f)),
+        "allies": int(f["ally"].nunique()),
+        "years": int(f["year"].nunique()),
+        "first_year": int(f["year"].min()),
+        "last_year": int(f["year"].max()),
+        "missing": {c: int(f[c].isna().sum()) for c in f.columns},
+        "milex_source": {str(k): int(v) for k, v in
+                         f["milex_source"].value_counts(dropna=False).items()},
+        "notes": list(panel.notes),
+    }
+    if as_json:
+        echo_json(summary)
+    else:
+        typer.echo(f"wrote {out}: {summary['rows']} ally-years, {summary['allies']} allies, "
+                   f"{summary['first_year']}-{summary['last_year']}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
@@ -13,13 +15,20 @@ DEMO_SETTINGS = {"draws": 300, "tune": 400, "chains": 2, "random_seed": 1}
 @handle_errors
 def demo(
     data: str = typer.Option("default", help="'default' (synthetic outcomes) or 'real'."),
+    out: Path = typer.Option(Path("reports/demo"), help="Folder of the HTML report "
+                                                        "(replaced if it exists)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
-    """Validate the default panel, fit the joint model with quick settings, print the summary."""
+    """Fit the joint model on the default panel with quick settings and write its report.
+
+    Validates the panel, prints its overview, fits (2 chains x 300 draws), prints
+    the posterior summary and writes OUT/index.html.
+    """
     from bayes_alliance.cli.data import format_overview
     from bayes_alliance.cli.fit import fit_summary, format_fit_summary, quiet_pymc, warn_problems
     from bayes_alliance.data.panel import load_panel
     from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance.report import write_report
 
     quiet_pymc(verbose=False)
     panel = load_panel(data)
@@ -31,9 +40,14 @@ def demo(
     model = AllianceModel.from_spec("joint", panel)
     result = model.fit(**DEMO_SETTINGS, progressbar=is_terminal())
     summary = fit_summary(result)
+    if not as_json:
+        typer.echo("")
+        typer.echo(format_fit_summary(summary))
+        typer.echo("\nwriting the report...", err=True)
+    report_dir = write_report(result, out, force=True)
+    index = (report_dir / "index.html").resolve()
     if as_json:
-        echo_json({"panel": panel.overview(), "fit": summary})
+        echo_json({"panel": panel.overview(), "fit": summary, "report": str(index)})
         return
-    typer.echo("")
-    typer.echo(format_fit_summary(summary))
     warn_problems(summary, strict=False)
+    typer.echo(f"\nreport: {index}")

@@ -1,0 +1,178 @@
+"""Observed outcomes: war participation (``intervene``) and nuclear pursuit (``exit_pursuit``).
+
+``intervene`` is defined only in the years of US-led wars
+(``data/facts/us_interventions.csv``) and missing in all other years. In
+those years it is 1 when
+
+* the COW inter-state war data (v4.0, to 2003) put the ally on the US side of
+  a war the US fought that year, or
+* ``data/facts/war_participation.csv`` records military forces of the ally in
+  that war that year (``counts = 1``; Vietnam by year, Korea's medical units,
+  the Gulf War coalition, Afghanistan, Iraq);
+
+it is missing where the fact table marks the year unknown (and COW is silent),
+and 0 otherwise - including rows the fact table marks 0 (paid instead of
+fighting). ``intervene_source`` says which rule gave the value.
+
+``exit_pursuit`` is 1 in the years an ally explored or pursued nuclear weapons:
+for allies listed in ``data/facts/nuclear_programmes.csv`` the rows with
+``counts_as_pursuit = 1``; for allies not listed there, Bleek's (2017)
+explore/pursue years parsed from ``nuclear_bleek2017_raw.csv`` (Norway,
+Argentina, Brazil). Realignment as an outside option is not coded.
+:func:`nuclear_crosscheck` compares the curated years with Bleek's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from bayes_alliance.constants import LAST_YEAR, PATRON_CCODE
+from bayes_alliance.data.build_inputs import Inputs, fact_table, unify_germany
+
+__all__ = ["BLEEK_CCODES", "bleek_years", "exit_pursuit", "intervene", "intervention_years",
+           "nuclear_crosscheck", "parse_bleek_spans"]
+
+#: Bleek (2017) country names as digitised (OCR typos included) -> COW code
+BLEEK_CCODES: dict[str, int] = {
+    "United Kingdom": 200, "France": 220, "Pakistan": 770, "South Korea": 732,
+    "Japan": 740, "Italy": 325, "Australla": 900, "Germany, West": 260, "Talwan": 713,
+    "Norway": 385, "Argentina": 160, "Brazil": 140, "Romania": 360,
+}
+
+
+def intervention_years() -> set[int]:
+    """Years of US-led wars (``data/facts/us_interventions.csv``)."""
+    wars = fact_table("us_interventions")
+    return {y for w in wars.itertuples() for y in range(int(w.first_year), int(w.last_year) + 1)}
+
+
+def _cow_partners(inputs: Inputs) -> set[tuple[int, int]]:
+    """(ccode, year) of states fighting on the US side in a COW inter-state war."""
+    war = unify_germany(inputs.frame("cow_war_inter"), code="ccode1")
+    us = war[war["ccode1"] == PATRON_CCODE][["warnum", "year", "sidea1"]].drop_duplicates()
+    sides = war.merge(us, on=["warnum", "year", "sidea1"], how="inner")
+    return {(int(c), int(y)) for c, y in zip(sides["ccode1"], sides["year"], strict=True)
+            if c != PATRON_CCODE}
+
+
+def _fact_codes() -> dict[tuple[int, int], float]:
+    """(ccode, year) -> 1 / 0 / NaN from the war-participation fact table (1 wins)."""
+    facts = fact_table("war_participation")
+    seen: dict[tuple[int, int], list[float]] = {}
+    for r in facts.itertuples(index=False):
+        for y in range(int(r.first_year), int(r.last_year) + 1):
+            seen.setdefault((int(r.ccode), y), []).append(float(r.counts))
+    return {k: 1.0 if 1.0 in v else 0.0 if 0.0 in v else float("nan") for k, v in seen.items()}
+
+
+def intervene(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """``intervene`` and ``intervene_source`` per ally-year of ``keys``."""
+    years, cow, facts = intervention_years(), _cow_partners(inputs), _fact_codes()
+    values, sources = [], []
+    for code, year in zip(keys["ccode"].astype(int), keys["year"].astype(int), strict=True):
+        if year not in years:
+            values.append(pd.NA)
+            sources.append(pd.NA)
+            continue
+        in_cow, fact = (code, year) in cow, facts.get((code, year))
+        if in_cow:
+            values.append(1)
+            sources.append("cow+curated" if fact == 1.0 else "cow")
+        elif fact is not None and pd.isna(fact):
+            values.append(pd.NA)
+            sources.append("unknown")
+        elif fact is not None:
+            values.append(int(fact))
+            sources.append("curated")
+        else:
+            values.append(0)
+            sources.append("not_listed")
+    return pd.DataFrame({"ally": keys["ally"].to_numpy(), "year": keys["year"].to_numpy(),
+                         "intervene": pd.array(values, dtype="Int64"),
+                         "intervene_source": pd.array(sources, dtype="string")})
+
+
+def parse_bleek_spans(text: object) -> list[int]:
+    """Years in a Bleek cell such as ``"1964-66,72-75,80-"`` (open end = to 2010).
+
+    Two-digit years take the century of the span's first year; an empty or
+    missing cell gives no years.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    years: list[int] = []
+    century = 1900
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d{2,4})\s*-?\s*(\d{2,4})?\s*", part)
+        if not m:
+            raise ValueError(f"cannot read Bleek year span {part!r} in {text!r}")
+        start = int(m.group(1))
+        start = start if start >= 100 else century + start
+        century = start // 100 * 100
+        end_txt = m.group(2)
+        if end_txt is None:
+            end = LAST_YEAR if "-" in part else start
+        else:
+            end = int(end_txt) if len(end_txt) == 4 else century + int(end_txt)
+            end = end + 100 if end < start else end
+        years.extend(range(start, end + 1))
+    return years
+
+
+def bleek_years(inputs: Inputs) -> dict[int, set[int]]:
+    """Years Bleek (2017) codes as exploring or pursuing (not acquired), by COW code."""
+    out: dict[int, set[int]] = {}
+    for r in inputs.frame("nuclear_bleek").itertuples(index=False):
+        code = BLEEK_CCODES.get(str(r.Country))
+        if code is None:
+            continue
+        acquired = set(parse_bleek_spans(r.Acquire))
+        active = set(parse_bleek_spans(r.Explore)) | set(parse_bleek_spans(r.Pursue))
+        out.setdefault(code, set()).update(active - acquired)
+    return out
+
+
+def _curated_years() -> dict[int, set[int]]:
+    facts = fact_table("nuclear_programmes")
+    out: dict[int, set[int]] = {int(c): set() for c in facts["ccode"]}
+    for r in facts[facts["counts_as_pursuit"] == 1].itertuples(index=False):
+        out[int(r.ccode)].update(range(int(r.first_year), int(r.last_year) + 1))
+    return out
+
+
+def exit_pursuit(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """``exit_pursuit`` and ``exit_pursuit_source`` per ally-year of ``keys``."""
+    curated, bleek = _curated_years(), bleek_years(inputs)
+    values, sources = [], []
+    for code in keys["ccode"].astype(int):
+        sources.append("curated" if code in curated else "bleek2017")
+    for code, year, src in zip(keys["ccode"].astype(int), keys["year"].astype(int), sources,
+                               strict=True):
+        years = curated[code] if src == "curated" else bleek.get(code, set())
+        values.append(int(year in years))
+    return pd.DataFrame({"ally": keys["ally"].to_numpy(), "year": keys["year"].to_numpy(),
+                         "exit_pursuit": pd.array(values, dtype="Int64"),
+                         "exit_pursuit_source": pd.array(sources, dtype="string")})
+
+
+def nuclear_crosscheck(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """Ally-years where the curated pursuit years and Bleek (2017) disagree.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ally``, ``year``, ``curated`` (0/1), ``bleek`` (0/1) for the
+        panel's ally-years of allies in the curated table where the two differ.
+    """
+    curated, bleek = _curated_years(), bleek_years(inputs)
+    rows = []
+    for ally, code, year in zip(keys["ally"], keys["ccode"].astype(int),
+                                keys["year"].astype(int), strict=True):
+        if code not in curated:
+            continue
+        c, b = int(year in curated[code]), int(year in bleek.get(code, set()))
+        if c != b:
+            rows.append({"ally": ally, "year": year, "curated": c, "bleek": b})
+    return pd.DataFrame(rows, columns=["ally", "year", "curated", "bleek"])

@@ -1,0 +1,129 @@
+"""US troops stationed in each ally (``us_troops``, thousands of personnel).
+
+Three series describe the same deployments:
+
+* the troopdata *rebuild* (``us_troops_country_year.csv``): the annual maximum
+  over that year's reports, newest source, but some DMDC-scraped reports count
+  the same personnel twice (or three times in the 1950s): South Korea 1975 is
+  82,372 against Kane's 40,204;
+* Kane's Heritage series (June reports), carried in the rebuild as
+  ``troops_ad_kane2006``;
+* the *legacy* troopdata CSV (Kane 1950-2005 extended with DMDC reports).
+
+Detection: a rebuild value is flagged as a multiple count when it lies
+within :data:`MULTIPLE_TOLERANCE` of an integer multiple (2, 3, 4) of the
+reference value (Kane, else legacy) and the reference is at least
+:data:`MIN_REFERENCE` personnel. Handling: ``us_troops`` takes the reference
+value (Kane first, then legacy), and uses the rebuild only where neither
+exists, divided by the detected multiple when one is detected against the
+ally's nearest reference year. A country-year absent from all three series
+means no US personnel were reported and is coded 0. ``us_troops_source``
+names the series used and ``troops_multiple`` the detected factor (1 = none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bayes_alliance.data.build_inputs import Inputs, unify_germany
+
+__all__ = ["MIN_REFERENCE", "MULTIPLE_TOLERANCE", "detect_multiples", "troop_series",
+           "us_troops"]
+
+#: relative tolerance around an integer multiple of the reference value
+MULTIPLE_TOLERANCE = 0.05
+#: smallest reference (personnel) for which a ratio is judged
+MIN_REFERENCE = 100
+MULTIPLES = (2, 3, 4)
+
+
+def detect_multiples(value: pd.Series, reference: pd.Series) -> pd.Series:
+    """Integer factor by which ``value`` over-counts ``reference`` (1 when it does not).
+
+    Parameters
+    ----------
+    value
+        Suspect counts (e.g. the rebuild's annual maxima).
+    reference
+        Trusted counts for the same rows (Kane / legacy); missing allowed.
+
+    Returns
+    -------
+    pandas.Series of int
+        2, 3 or 4 where ``value`` is within :data:`MULTIPLE_TOLERANCE` of that
+        multiple of a reference of at least :data:`MIN_REFERENCE`; else 1.
+    """
+    factor = pd.Series(1, index=value.index, dtype=int)
+    ok = reference.notna() & value.notna() & (reference >= MIN_REFERENCE)
+    ratio = value[ok] / reference[ok]
+    for k in MULTIPLES:
+        hit = (ratio - k).abs() <= MULTIPLE_TOLERANCE * k
+        factor.loc[hit[hit].index] = k
+    return factor
+
+
+def troop_series(inputs: Inputs) -> pd.DataFrame:
+    """The three troop series side by side, by country-year (German codes unified).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ccode``, ``year``, ``rebuild``, ``kane``, ``legacy`` (personnel),
+        ``flag_double_kane`` (the file's own flag), ``multiple`` (detected factor).
+    """
+    rebuild = unify_germany(inputs.frame("us_troops_country_year"))
+    rebuild = (rebuild.groupby(["ccode", "year"], as_index=False)
+               .agg(rebuild=("troops_ad", "max"), kane=("troops_ad_kane2006", "max"),
+                    flag_double_kane=("flag_double_kane", "max")))
+    legacy = unify_germany(inputs.frame("us_troops_legacy"), dedupe=True)
+    legacy = legacy.groupby(["ccode", "year"], as_index=False).agg(legacy=("troops", "max"))
+    both = rebuild.merge(legacy, on=["ccode", "year"], how="outer")
+    reference = both["kane"].fillna(both["legacy"])
+    both["multiple"] = detect_multiples(both["rebuild"], reference)
+    return both
+
+
+def _rebuild_only(rows: pd.DataFrame, series: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Rebuild values divided by the multiple detected in the ally's nearest judged year."""
+    judged = series[series["kane"].fillna(series["legacy"]).ge(MIN_REFERENCE)]
+    values = rows["rebuild"].astype(float).copy()
+    factors = pd.Series(1, index=rows.index, dtype=int)
+    for i in rows.index:
+        own = judged[judged["ccode"] == rows.at[i, "ccode"]]
+        if own.empty:
+            continue
+        nearest = own.loc[(own["year"] - rows.at[i, "year"]).abs().idxmin()]
+        factors.at[i] = int(nearest["multiple"])
+        values.at[i] = rows.at[i, "rebuild"] / factors.at[i]
+    return values, factors
+
+
+def us_troops(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """``us_troops`` (thousands) with its provenance for each ally-year of ``keys``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ally``, ``year``, ``us_troops``, ``us_troops_source`` (``kane``,
+        ``legacy``, ``rebuild``, ``none_reported``), ``troops_multiple``
+        (over-count factor detected in the rebuild for that row, 1 = none).
+    """
+    series = troop_series(inputs)
+    rows = keys[["ally", "ccode", "year"]].merge(series, on=["ccode", "year"], how="left")
+    rows["multiple"] = rows["multiple"].fillna(1).astype(int)
+    source = np.select([rows["kane"].notna(), rows["legacy"].notna(), rows["rebuild"].notna()],
+                       ["kane", "legacy", "rebuild"], default="none_reported")
+    personnel = rows["kane"].fillna(rows["legacy"])
+    only_rebuild = personnel.isna() & rows["rebuild"].notna()
+    if only_rebuild.any():
+        values, factors = _rebuild_only(rows.loc[only_rebuild], series)
+        personnel.loc[only_rebuild] = values
+        rows.loc[only_rebuild, "multiple"] = factors
+    personnel = personnel.fillna(0.0)
+    return pd.DataFrame({
+        "ally": rows["ally"], "year": rows["year"],
+        "us_troops": personnel / 1000.0,
+        "us_troops_source": pd.Series(source, index=rows.index, dtype="string"),
+        "troops_multiple": rows["multiple"],
+    })
