@@ -32,13 +32,14 @@ DEFAULT_NOTE = ("outcomes and covariates are SYNTHETIC: drawn from the joint mod
                 "parameters (data/default_truth.json); allies, treaty years and intervention "
                 "years are real. Regenerate: bayes-alliance data regenerate-default --force")
 
-#: true parameter values of the joint model used to draw the default panel
+#: true parameter values of the joint model used to draw the default panel; the signs
+#: follow the formal model's hypotheses (bayes-alliance theory hypotheses)
 TRUE_PARAMS: dict[str, object] = {
     "intercept": [-1.5, 0.8, -1.0, -3.0],
-    "beta_reassure": [0.35, 0.30, 0.20, -0.15, 0.10],
+    "beta_reassure": [0.35, 0.30, -0.15, -0.15, 0.10],
     "beta_milex": [0.20, 0.05, -0.10, -0.05, 0.06, -0.12, 0.05],
-    "beta_intervene": [0.30, 0.40, 0.30, -0.20],
-    "beta_exit": [0.80, 0.30, -0.40, -0.50],
+    "beta_intervene": [0.30, 0.40, -0.20, -0.20],
+    "beta_exit": [0.80, -0.25, -0.40, -0.50],
     "sd_ally": [0.5, 0.5, 0.8, 0.8],
     "corr_ally": [[1.0, -0.3, 0.2, 0.3],
                   [-0.3, 1.0, 0.3, 0.1],
