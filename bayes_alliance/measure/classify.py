@@ -1,0 +1,404 @@
+"""Decide which states a sentence reassures.
+
+A dictionary classifier with a little syntax, applied to sentences that mention a
+state. In order:
+
+1. Questions assert nothing: a sentence ending in ``?`` reassures no one.
+2. Leverage: a condition that turns a promise into a demand ("only if", "unless",
+   or "if"/"as long as" followed by effort asked of the ally, such as paying more)
+   cancels the whole sentence. Conditions about an attack ("if Japan is attacked")
+   are the normal form of a defence pledge and are kept.
+3. The sentence is cut into clauses (semicolons, dashes, "but", ", and we ...").
+4. In each clause, commitment cues ("defend", "treaty obligations", "security
+   guarantee", "commitment", "stand by", ...) and abandonment cues ("abandon",
+   "withdraw", "reduce our forces", ...) are found. Generic cues, which are not
+   about security by themselves ("commitment", "pledge", "stand with"), count
+   only in a clause that speaks of security or for a state they directly govern
+   ("commitment to Korea", "Japan can count on our commitment"). Within a few
+   words before a cue, negators ("not", "never", "no") and reversers
+   ("reconsider", "weaken", "doubt") are counted: a commitment cue holds when
+   their total is even ("will not weaken our commitment"); an abandonment cue
+   reassures when negated an odd number of times ("will not abandon").
+   Predicates after a commitment cue can undo it too ("our commitment ... is
+   under review").
+   A cue inside the window of an earlier one inherits its context ("we will not
+   commit troops to the defense of Pakistan"), and negators joined by "and"
+   count once ("cannot and will not guarantee").
+5. A cue owned by someone else does not count: "its commitment", "Japan has
+   pledged"; nor does self-defence ("Japan must defend itself") unless the patron
+   helps.
+6. Targets: the states named after the cue in its clause (the object of "defend
+   X", "commitment to X"), as far as a list of them runs, leaving out partners
+   introduced by "with"/"by", adversaries introduced by "against" (or "from"
+   after a commitment) and legal bases introduced by "under"; when none follows,
+   the states before it ("Korea can count on our commitment"); when the clause
+   names no state, those of earlier clauses ("..., and we will defend it").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bayes_alliance.measure.cues import CueRules
+from bayes_alliance.measure.lexicon import PSEUDO_PREFIX, Lexicon, load_lexicon
+from bayes_alliance.measure.mentions import Mention, find_mentions
+from bayes_alliance.measure.sentences import normalize_text
+
+__all__ = ["SentenceResult", "analyse_sentence", "reassured_codes"]
+
+_TOKEN = re.compile(r"[A-Za-z]+(?:['.-][A-Za-z]+)*")
+_SEGMENT_END = re.compile(r"[,;:()]")
+_CONDITION_END = re.compile(r"[,;:]")
+# what may stand between two states in one list: "Japan, Korea and the Philippines",
+# "Saudi Arabia or of our ally Turkey", "including Norway and Denmark"
+_COORDINATION = re.compile(
+    r"(?:'s)?(?:\s+(?:nations|states|countries|members|governments|peoples?))?"
+    r"\s*(?P<comma>,)?\s*(?P<conj>(?:and|or|nor|as\s+well\s+as|including|especially|"
+    r"particularly|notably|such\s+as)\s+)?(?(conj)(?:(?:those|that)\s+)?"
+    r"(?:(?:in|to|of|on|for|with|from|toward|towards)\s+)?)"
+    r"(?:(?:the|our|its|their)\s+)?(?:(?:allies|ally|friends?|partners?|peoples?)\s+"
+    r"(?:(?:in|of)\s+)?)?(?:the\s+)?", re.IGNORECASE)
+# words that may join two negators into one negation ("cannot and will not")
+_JOINERS = frozenset({"and", "or", "nor", "will", "would", "shall", "should", "can", "could",
+                      "may", "might", "must", "do", "does", "did", "is", "are", "be", "we", "i",
+                      "they", "he", "she", "it", "you"})
+_OWNER_REACH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceResult:
+    """What one sentence says: the states it mentions and those it reassures."""
+
+    mentioned: tuple[str, ...]
+    reassured: tuple[str, ...]
+
+
+def analyse_sentence(text: str, year: int, *, lexicon: Lexicon | str | Path | None = None
+                     ) -> SentenceResult:
+    """Mentions and reassurances in one sentence (regions and organisations left out).
+
+    Parameters
+    ----------
+    text
+        One sentence.
+    year
+        Year of the statement (aliases are read as in that year).
+    lexicon
+        A lexicon, the path of its TOML file, or None for the default.
+
+    Returns
+    -------
+    SentenceResult
+        Sorted COW abbreviations of the states mentioned and of those reassured.
+
+    Examples
+    --------
+    >>> analyse_sentence("We will never abandon the Republic of Korea.", 1976).reassured
+    ('ROK',)
+    """
+    lex = load_lexicon(lexicon)
+    sentence = normalize_text(text)
+    mentions = find_mentions(sentence, year, lex)
+    states = {m.code for m in mentions if not m.code.startswith(PSEUDO_PREFIX)}
+    reassured = reassured_codes(sentence, mentions, lex.cues) & states
+    return SentenceResult(tuple(sorted(states)), tuple(sorted(reassured)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    start: int
+    end: int
+    abandonment: bool
+    generic: bool
+
+
+def reassured_codes(sentence: str, mentions: Sequence[Mention], rules: CueRules) -> set[str]:
+    """Codes of the states that ``sentence`` reassures.
+
+    Parameters
+    ----------
+    sentence
+        One normalised sentence.
+    mentions
+        Its state mentions (from :func:`~bayes_alliance.measure.mentions.find_mentions`).
+    rules
+        The lexicon's compiled cue rules.
+
+    Returns
+    -------
+    set of str
+        May contain pseudo-codes (regions) and states outside the ally set; the
+        caller keeps the ones it counts.
+    """
+    if not mentions or not rules.any_cue.search(sentence) or _is_question(sentence) \
+            or _is_leverage(sentence, rules):
+        return set()
+    bounds = [0, *(m.end() for m in rules.clause_split.finditer(sentence)), len(sentence)]
+    reassured: set[str] = set()
+    for c0, c1 in zip(bounds, bounds[1:], strict=False):
+        if c1 > c0:
+            reassured |= _clause(sentence, c0, c1, mentions, rules)
+    return reassured
+
+
+def _clause(sentence: str, c0: int, c1: int, mentions: Sequence[Mention],
+            rules: CueRules) -> set[str]:
+    in_clause = [m for m in mentions if c0 <= m.start < c1]
+    earlier = [m for m in mentions if m.start < c0]
+    security = rules.security_context.search(sentence, c0, c1) is not None
+    cues = _cues(sentence, c0, c1, rules)
+    frames: list[tuple[int, int | None]] = []
+    foreign: list[bool] = []
+    found: set[str] = set()
+    for i, cue in enumerate(cues):
+        frames.append(_frame(sentence, c0, i, cues, frames, rules))
+        start, parent = frames[i]
+        holds, owned = _holds(sentence, start, c1, cue, in_clause, rules)
+        foreign.append(owned or (parent is not None and foreign[parent]))
+        if not holds or foreign[i]:
+            continue
+        if cue.generic and not security:
+            if in_clause:
+                targets = _governed(sentence, cue, in_clause, rules)
+            else:
+                tail = _words(list(_TOKEN.finditer(sentence, cue.start, c1)))
+                after = tail[:len(_TOKEN.findall(sentence, cue.start, cue.end)) + 2]
+                targets = earlier if any(w in rules.pronouns for w in after) else []
+        else:
+            targets = _targets(sentence, cue, in_clause, rules) if in_clause else earlier
+        found.update(m.code for m in targets if not _is_venue(sentence, m, rules))
+    return found
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().rstrip("\"')]").endswith("?")
+
+
+def _is_leverage(sentence: str, rules: CueRules) -> bool:
+    """A condition that asks something of the ally in return for the promise."""
+    if rules.reversing_conditions.search(sentence):
+        return True
+    for marker in rules.open_conditions.finditer(sentence):
+        stop = _CONDITION_END.search(sentence, marker.end())
+        condition = sentence[marker.end():stop.start() if stop else len(sentence)]
+        if rules.effort.search(condition) and not rules.attack.search(condition):
+            return True
+    return False
+
+
+def _cues(sentence: str, c0: int, c1: int, rules: CueRules) -> list[_Cue]:
+    """Cues in a clause, in order; a more specific cue hides those it overlaps."""
+    cues: list[_Cue] = []
+    for pattern, abandonment, generic in (
+            (rules.abandonment, True, False), (rules.abandonment_generic, True, True),
+            (rules.commitment, False, False), (rules.commitment_generic, False, True)):
+        for m in pattern.finditer(sentence, c0, c1):
+            if not any(m.start() < c.end and c.start < m.end() for c in cues):
+                cues.append(_Cue(m.start(), m.end(), abandonment, generic))
+    return sorted(cues, key=lambda c: c.start)
+
+
+def _frame(sentence: str, c0: int, i: int, cues: Sequence[_Cue],
+           frames: Sequence[tuple[int, int | None]], rules: CueRules) -> tuple[int, int | None]:
+    """Start of the words read before cue ``i``, and the earlier cue it continues."""
+    cue = cues[i]
+    segment = c0
+    for stop in _SEGMENT_END.finditer(sentence, c0, cue.start):
+        segment = stop.end()
+    tokens = list(_TOKEN.finditer(sentence, segment, cue.start))
+    start = tokens[-rules.window].start() if len(tokens) >= rules.window else segment
+    for j in range(i - 1, -1, -1):
+        if segment <= cues[j].start and start < cues[j].end <= cue.start:
+            return min(start, frames[j][0]), j
+    return start, None
+
+
+def _words(matches: Sequence[re.Match[str]]) -> list[str]:
+    return [m.group().lower().replace(".", "") for m in matches]
+
+
+def _negations(words: Sequence[str], rules: CueRules) -> int:
+    """Negators, counting "cannot and will not" once and skipping "not only"."""
+    count, last = 0, None
+    for i, word in enumerate(words):
+        if not (word in rules.negators or word.endswith("n't")):
+            continue
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if following in rules.negation_exempt:
+            continue
+        joined = last is not None and all(w in _JOINERS for w in words[last + 1:i])
+        count += not joined
+        last = i
+    return count
+
+
+def _holds(sentence: str, start: int, c1: int, cue: _Cue, in_clause: Sequence[Mention],
+           rules: CueRules) -> tuple[bool, bool]:
+    """Whether the cue reassures as read, and whether it is another state's cue."""
+    tokens = list(_TOKEN.finditer(sentence, start, cue.start))
+    words = _words(tokens)
+    negations = _negations(words, rules)
+    if cue.abandonment:
+        holds = negations % 2 == 1
+    else:
+        reversals = sum(word in rules.reversers for word in words)
+        after = " ".join(_words(list(_TOKEN.finditer(sentence, cue.end, c1))[:3]))
+        # "defend itself" is self-defence; "an attack on us ... against itself" is not
+        ends_open = sentence[:cue.end].rstrip().lower().endswith(("on", "against", "upon"))
+        selfish = not ends_open and any(f" {r} " in f" {after} " for r in rules.reflexives) \
+            and not any(w in rules.help_words for w in words)
+        holds = (negations + reversals) % 2 == 0 and not selfish \
+            and _post_holds(sentence, cue.end, c1, rules)
+    if cue.abandonment:
+        # what happens to the ally: "Korea will not be left alone" is about Korea
+        return holds, False
+    near = tokens[-_OWNER_REACH:]
+    phrase = max(sentence.rfind(mark, 0, cue.start) for mark in ",;:()") + 1
+    phrase_words = _words(list(_TOKEN.finditer(sentence, min(phrase, start), cue.start)))
+    return holds, _owned_by_other(sentence, near, words + phrase_words, cue, in_clause, rules)
+
+
+def _post_holds(sentence: str, start: int, c1: int, rules: CueRules) -> bool:
+    """Predicates after a commitment cue that undo it ("... is under review")."""
+    stop = _SEGMENT_END.search(sentence, start, c1)
+    tokens = list(_TOKEN.finditer(sentence, start, stop.start() if stop else c1))
+    tokens = tokens[:rules.post_window]
+    if not tokens:
+        return True
+    hits = list(rules.post_reversers.finditer(sentence, start, tokens[-1].end()))
+    if not hits:
+        return True
+    free = [t for t in tokens if not any(h.start() <= t.start() < h.end() for h in hits)]
+    return (len(hits) + _negations(_words(free), rules)) % 2 == 0
+
+
+def _owned_by_other(sentence: str, near: Sequence[re.Match[str]], window: Sequence[str],
+                    cue: _Cue, in_clause: Sequence[Mention], rules: CueRules) -> bool:
+    """The cue is another state's ("its commitment", "Japan has pledged").
+
+    A possessive is the patron's when the patron is named earlier in the phrase
+    ("the United States will not default on its obligations"); "help Taiwan
+    defend" and "our protection" are the patron's.
+    """
+    if not near or any(w in rules.help_words for w in window):
+        return False
+    if any(w in rules.patron_markers for w in _words(list(_TOKEN.finditer(
+            sentence, cue.start, cue.end)))):
+        return False
+    patron = any(w in rules.patron_markers for w in window)
+    if not patron and any(w in rules.third_party_possessives for w in _words(near)):
+        return True
+    owners = [m for m in in_clause if near[0].start() < m.end <= cue.start
+              and not m.code.startswith(PSEUDO_PREFIX)]
+    if not owners:
+        return False
+    last = max(owners, key=lambda m: m.end)
+    between = _words([t for t in near if t.start() >= last.end])
+    return not any(w in rules.patron_markers for w in between)
+
+
+def _is_venue(sentence: str, mention: Mention, rules: CueRules) -> bool:
+    """A capital named as the place of an event ("at Manila", "in London")."""
+    if mention.kind != "capital":
+        return False
+    before = _TOKEN.findall(sentence, max(0, mention.start - 12), mention.start)
+    return bool(before) and before[-1].lower() in rules.venue_words
+
+
+def _targets(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
+             rules: CueRules) -> list[Mention]:
+    """States a cue is about: its objects after it, else the states before it."""
+    objects = _objects(sentence, cue, in_clause, rules)
+    if objects is not None:
+        return objects
+    return [m for m in in_clause if m.end <= cue.start]
+
+
+def _objects(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
+             rules: CueRules) -> list[Mention] | None:
+    """States named after a cue as its object, as far as their list runs.
+
+    None when no state (other than a legal basis, "under NATO") follows the cue.
+    """
+    stop_words = rules.co_actor_words | rules.adversary_words
+    if not cue.abandonment:
+        stop_words = stop_words | rules.commitment_adversary_words
+    after = [m for m in in_clause if m.start >= cue.start]
+    objects: list[Mention] = []
+    previous: Mention | None = None
+    has_object, listing = False, False
+    for k, mention in enumerate(after):
+        if rules.object_stop.search(sentence, cue.end, mention.start):
+            break
+        if previous is not None:
+            join = _COORDINATION.fullmatch(sentence, previous.end, mention.start)
+            if join is None or (join.group("conj") and _starts_clause(sentence, after[k:],
+                                                                     listing, rules)):
+                break
+            listing = listing or bool(join.group("comma") and not join.group("conj"))
+        previous = mention
+        if _is_instrument(sentence, mention, rules):
+            continue
+        has_object = True
+        gap = _words(list(_TOKEN.finditer(sentence, cue.end, mention.start)))
+        if not any(w in stop_words and not (w == "with" and i and gap[i - 1] in rules.partner_nouns)
+                   for i, w in enumerate(gap)):
+            objects.append(mention)
+    return objects if has_object else None
+
+
+def _is_instrument(sentence: str, mention: Mention, rules: CueRules) -> bool:
+    """A state or treaty named as the legal basis ("obligations under the treaty")."""
+    before = _words(list(_TOKEN.finditer(sentence, max(0, mention.start - 12),
+                                         mention.start)))[-2:]
+    return bool(before) and (before[-1] in rules.instrument_words
+                             or (before[-1] == "the" and before[0] in rules.instrument_words))
+
+
+def _starts_clause(sentence: str, rest: Sequence[Mention], listing: bool,
+                   rules: CueRules) -> bool:
+    """Whether a state after ", and" opens a new clause (", and Korea has sent ...").
+
+    It does when it is the subject of a finite verb and no comma list is under way.
+    """
+    if listing or "," not in sentence[:rest[0].start][-8:]:
+        return False
+    end = rest[0].end
+    for mention in rest[1:]:
+        if not _COORDINATION.fullmatch(sentence, end, mention.start):
+            break
+        end = mention.end
+    following = _TOKEN.search(sentence, end)
+    return following is not None and following.group().lower() in rules.finite_verbs
+
+
+def _governed(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
+              rules: CueRules) -> list[Mention]:
+    """States a generic cue governs.
+
+    Its direct object (with what is coordinated with it) right after it, a state
+    before it in the same phrase, or the state a pronoun object refers to.
+    """
+    following = _words(list(_TOKEN.finditer(sentence, cue.end, cue.end + 12)))[:1]
+    if following and following[0] in rules.pronouns:
+        return [m for m in in_clause if m.end <= cue.start]
+    governed: list[Mention] = []
+    first_after = True
+    for mention in _targets(sentence, cue, in_clause, rules):
+        if mention.start < cue.start:
+            if not _SEGMENT_END.search(sentence, mention.end, cue.start):
+                governed.append(mention)
+            continue
+        if first_after:
+            gap = sentence[cue.end:mention.start]
+            gap_words = _words(list(_TOKEN.finditer(gap)))
+            # the object is a noun phrase: no punctuation, no finite verb, a few words
+            if len(gap_words) > rules.direct_reach or _SEGMENT_END.search(gap) \
+                    or any(w in rules.finite_verbs for w in gap_words):
+                break
+            first_after = False
+        governed.append(mention)
+    return governed

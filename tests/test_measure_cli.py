@@ -1,0 +1,99 @@
+"""`bayes-alliance measure` on the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from bayes_alliance.cli import app
+from bayes_alliance.cli import measure as measure_cli
+
+RECORDS = [
+    {"date": "1954-12-02", "text": "We will defend Formosa and the Pescadores."},
+    {"date": "1977-03-09", "text": "Our commitment to Korea is firm. Trade with Japan grew."},
+]
+
+
+def corpus(tmp_path):
+    path = tmp_path / "statements.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n", encoding="utf-8")
+    return path
+
+
+def test_measure_writes_counts_and_sidecar(tmp_path):
+    out = tmp_path / "out" / "counts.csv"
+    result = CliRunner().invoke(app, ["measure", "--corpus", str(corpus(tmp_path)),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 ally-years" in result.output
+    counts = pd.read_csv(out)
+    assert list(counts.columns) == ["ally", "ccode", "year", "reassure", "exposure"]
+    assert set(counts["ally"]) == {"TAW", "ROK", "JPN"}
+    meta = json.loads((tmp_path / "out" / "counts.csv.meta.json").read_text())
+    assert meta["n_documents"] == 2 and meta["n_sentences"] == 3
+    assert len(meta["corpus_sha256"]) == 64 and meta["lexicon_version"]
+
+
+def test_measure_json_summary_and_force(tmp_path):
+    args = ["measure", "--corpus", str(corpus(tmp_path)), "--out", str(tmp_path / "c.csv"),
+            "--json"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["total_reassure"] == 2 and summary["out"].endswith("c.csv")
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 1
+    assert "already exist" in again.stderr and "--force" in again.stderr
+    assert "Traceback" not in again.output
+    assert CliRunner().invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_measure_errors_exit_1_without_traceback_and_write_nothing(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"date": "1960-01-01", "text": "fine"}\n{"text": "no date"}\n',
+                   encoding="utf-8")
+    out = tmp_path / "c.csv"
+    result = CliRunner().invoke(app, ["measure", "--corpus", str(bad), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "bad.jsonl, line 2: missing 'date'" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    allies = CliRunner().invoke(app, ["measure", "--corpus", str(corpus(tmp_path)), "--out",
+                                      str(out), "--allies", str(tmp_path / "none.csv")])
+    assert allies.exit_code == 1 and "ally file not found" in allies.stderr
+
+
+def test_custom_allies_option(tmp_path):
+    allies = tmp_path / "allies.toml"
+    allies.write_text('allies = ["JPN"]\n', encoding="utf-8")
+    out = tmp_path / "c.csv"
+    result = CliRunner().invoke(app, ["measure", "--corpus", str(corpus(tmp_path)), "--out",
+                                      str(out), "--allies", str(allies)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["ally"].tolist() == ["JPN"]
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(measure_cli, "is_terminal", lambda: True)
+    monkeypatch.setattr(measure_cli, "PROGRESS_MIN_BYTES", 1)
+    import typer
+
+    real = typer.progressbar
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("length"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(typer, "progressbar", spy)
+    result = CliRunner().invoke(app, ["measure", "--corpus", str(corpus(tmp_path)), "--out",
+                                      str(tmp_path / "c.csv")])
+    assert result.exit_code == 0, result.output
+    assert calls == [2]
+    monkeypatch.setattr(measure_cli, "is_terminal", lambda: False)
+    calls.clear()
+    CliRunner().invoke(app, ["measure", "--corpus", str(corpus(tmp_path)), "--out",
+                             str(tmp_path / "d.csv")])
+    assert calls == []
