@@ -12,7 +12,9 @@ from bayes_alliance.cli import bench as bench_cli
 from bayes_alliance.cli import data as data_cli
 from bayes_alliance.cli import demo as demo_cli
 from bayes_alliance.cli import fit as fit_cli
+from bayes_alliance.cli import measure as measure_cli
 from bayes_alliance.cli import report as report_cli
+from bayes_alliance.cli import theory as theory_cli
 
 app = typer.Typer(
     name="bayes-alliance",
@@ -26,7 +28,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data_cli.app, name="data")
+app.add_typer(theory_cli.app, name="theory")
 app.command("demo")(demo_cli.demo)
+app.command("measure")(measure_cli.measure)
 app.command("fit")(fit_cli.fit)
 app.command("report")(report_cli.report)
 app.command("bench")(bench_cli.bench)
