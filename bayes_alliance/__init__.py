@@ -37,6 +37,7 @@ _LAZY = {
     "AllianceModel": "bayes_alliance.models.model",
     "FitResult": "bayes_alliance.results",
     "write_report": "bayes_alliance.report",
+    "run_scenario": "bayes_alliance.scenarios",
 }
 
 
@@ -65,5 +66,6 @@ __all__ = [
     "TheoryError",
     "__version__",
     "load_panel",
+    "run_scenario",
     "write_report",
 ]

@@ -156,7 +156,7 @@ def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             sd_dist = _prior_var("", resolved, "sd_ally", [(n,) for n in names], dist_only=True)
             packed = pm.LKJCholeskyCov("chol_ally", n=k, eta=spec.lkj_eta, sd_dist=sd_dist,
                                        compute_corr=False)
-            chol = pm.expand_packed_triangular(k, packed, lower=True)
+            chol = pm.math.expand_packed_triangular(k, packed, lower=True)
             cov = chol @ chol.T
             sd = pt.sqrt(pt.diag(cov))
             pm.Deterministic("sd_ally", sd, dims=OUTCOME)
