@@ -23,3 +23,27 @@ def shared_data_dir() -> Path:
         pytest.skip("real source files not found (looked in ../shared/data); "
                     "set BAYES_ALLIANCE_SHARED_DATA to run these tests")
     return SHARED_DATA
+
+
+#: allies of the tiny joint fit shared by the report and diagnostics tests
+TINY_ALLIES = ["GFR", "JPN", "ROK", "UKG", "FRN", "ITA", "TUR", "AUL"]
+
+
+@pytest.fixture(scope="session")
+def tiny_joint_fit(tmp_path_factory: pytest.TempPathFactory):
+    """One small joint fit per test session (8 allies, 2 x 100 draws), saved and reloaded."""
+    import warnings
+
+    import bayes_alliance as ba
+    from bayes_alliance.results import FitResult
+
+    path = Path(tmp_path_factory.getbasetemp()) / "tiny_joint_fit.nc"
+    if not path.is_file():
+        frame = ba.load_panel("default").frame
+        frame = frame[frame.ally.isin(TINY_ALLIES)].reset_index(drop=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = ba.AllianceModel.from_spec("joint", frame, priors="weak").fit(
+                draws=100, tune=100, chains=2, random_seed=1, prior_draws=100)
+        result.save(path)
+    return FitResult.load(path)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from pathlib import Path
 from types import SimpleNamespace
 
 import arviz as az
@@ -18,26 +16,6 @@ from bayes_alliance import diagnostics_compare as dc
 from bayes_alliance.models.priors import PriorSet
 from bayes_alliance.models.spec import load_spec
 from bayes_alliance.results import FitResult
-
-ALLIES = ["GFR", "JPN", "ROK", "UKG", "FRN", "ITA", "TUR", "AUL"]
-
-
-def tiny_fit(tmp_path_factory: pytest.TempPathFactory) -> FitResult:
-    """One small joint fit per test session, cached as a run file in the session's tmp dir."""
-    path = Path(tmp_path_factory.getbasetemp()) / "tiny_joint_fit.nc"
-    if path.is_file():
-        return FitResult.load(path)
-    from bayes_alliance.models.model import AllianceModel
-
-    frame = ba.load_panel("default").frame
-    frame = frame[frame.ally.isin(ALLIES)].reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = AllianceModel.from_spec("joint", frame, priors="weak").fit(
-            draws=100, tune=100, chains=2, random_seed=1, prior_draws=100)
-    result.save(path)
-    return result
-
 
 # ---------------------------------------------------------------------- planted posteriors
 TERMS = ["threat", "retrench", "importance", "us_troops", "threat:retrench"]
@@ -118,8 +96,8 @@ def test_named_runs_and_missing_groups():
 
 # ---------------------------------------------------------------------- a tiny real fit
 @pytest.fixture(scope="module")
-def fit(tmp_path_factory) -> FitResult:
-    return tiny_fit(tmp_path_factory)
+def fit(tiny_joint_fit) -> FitResult:
+    return tiny_joint_fit
 
 
 @pytest.mark.slow

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,27 +22,11 @@ from bayes_alliance.results import FitResult
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 pytestmark = pytest.mark.slow
-ALLIES = ["GFR", "JPN", "ROK", "UKG", "FRN", "ITA", "TUR", "AUL"]
 HOSTILE = "<script>alert(1)</script>"
 SECTIONS = ("data", "model", "convergence", "predictive", "loo", "hypotheses", "ally",
             "scenarios")
 
 
-def tiny_fit(tmp_path_factory: pytest.TempPathFactory) -> FitResult:
-    """One small joint fit per test session, cached as a run file in the session's tmp dir."""
-    path = Path(tmp_path_factory.getbasetemp()) / "tiny_joint_fit.nc"
-    if path.is_file():
-        return FitResult.load(path)
-    from bayes_alliance.models.model import AllianceModel
-
-    frame = ba.load_panel("default").frame
-    frame = frame[frame.ally.isin(ALLIES)].reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = AllianceModel.from_spec("joint", frame, priors="weak").fit(
-            draws=100, tune=100, chains=2, random_seed=1, prior_draws=100)
-    result.save(path)
-    return result
 
 
 class FakeScenario:
@@ -64,8 +47,8 @@ class FakeScenario:
 
 
 @pytest.fixture(scope="module")
-def fit(tmp_path_factory) -> FitResult:
-    return tiny_fit(tmp_path_factory)
+def fit(tiny_joint_fit) -> FitResult:
+    return tiny_joint_fit
 
 
 @pytest.fixture(scope="module")

@@ -201,7 +201,7 @@ def test_bad_scenario_definitions(overrides, match):
 
 
 def test_unknown_preset_and_malformed_toml(tmp_path):
-    with pytest.raises(ScenarioError, match="no preset scenario called 'carter'.*presets:"):
+    with pytest.raises(ScenarioError, match="no preset scenario called 'carter'.*shipped:"):
         load_scenario("carter")
     bad = tmp_path / "bad.toml"
     bad.write_text("name = [unclosed\n")

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.spec import ModelSpec
-from bayes_alliance.resources import models_path
+from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: parameter family -> allowed distributions
 PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -106,7 +104,7 @@ class ResolvedPriors:
 
 def available_prior_sets() -> list[str]:
     """Names of the prior sets shipped in ``models/priors/``."""
-    return sorted(p.stem for p in models_path("priors").glob("*.toml"))
+    return shipped_names("priors")
 
 
 def _parse_prior(selector: str, value: Any, where: str) -> Prior:
@@ -137,19 +135,7 @@ def load_prior_set(priors: str | os.PathLike[str] | PriorSet) -> PriorSet:
     """Load a prior set by shipped name (weak, theory, skeptical) or path."""
     if isinstance(priors, PriorSet):
         return priors
-    text = str(priors)
-    path = Path(text)
-    if not path.suffix and not path.exists():
-        path = models_path("priors", f"{text}.toml")
-        if not path.is_file():
-            raise SpecError(f"no prior set called '{text}'; shipped: "
-                            f"{', '.join(available_prior_sets())} (or pass a .toml path)")
-    if not path.is_file():
-        raise SpecError(f"prior file {path} does not exist")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SpecError(f"prior file {path} is not valid TOML: {err}") from err
+    raw, path = read_shipped_toml(priors, ("priors",), kind="prior set", error=SpecError)
     if "priors" not in raw or not isinstance(raw["priors"], dict):
         raise SpecError(f"prior file {path} needs a [priors] table of selector = prior")
     where = path.name

@@ -15,14 +15,12 @@ import difflib
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from bayes_alliance.data.panel import COVARIATES, Panel
 from bayes_alliance.errors import SpecError
-from bayes_alliance.resources import models_path
+from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: likelihood family -> (kind of column it fits, description)
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -148,7 +146,7 @@ def _unknown(kind: str, keys: set[str] | list[str], valid: set[str] | tuple[str,
 
 def available_specs() -> list[str]:
     """Names of the specs shipped in ``models/``."""
-    return sorted(p.stem for p in models_path().glob("*.toml"))
+    return shipped_names()
 
 
 def load_spec(spec: str | os.PathLike[str] | ModelSpec | dict) -> ModelSpec:
@@ -163,19 +161,7 @@ def load_spec(spec: str | os.PathLike[str] | ModelSpec | dict) -> ModelSpec:
         return spec
     if isinstance(spec, dict):
         return parse_spec(spec, where="spec")
-    text = str(spec)
-    path = Path(text)
-    if not path.suffix and not path.exists():
-        path = models_path(f"{text}.toml")
-        if not path.is_file():
-            raise SpecError(f"no shipped spec called '{text}'; shipped specs: "
-                            f"{', '.join(available_specs())} (or pass a path to a .toml file)")
-    if not path.is_file():
-        raise SpecError(f"spec file {path} does not exist")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SpecError(f"spec file {path} is not valid TOML: {err}") from err
+    raw, path = read_shipped_toml(spec, (), kind="spec", error=SpecError)
     return parse_spec(raw, where=str(path.name))
 
 

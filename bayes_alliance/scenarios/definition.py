@@ -31,13 +31,11 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from bayes_alliance.errors import ScenarioError
-from bayes_alliance.resources import models_path
+from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: intervention variable -> allowed operations (plus ``phase_in``)
 OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -135,7 +133,7 @@ def parse_key(key: str) -> tuple[str, str]:
 
 def available_scenarios() -> list[str]:
     """Names of the preset scenarios shipped in ``models/scenarios/``."""
-    return sorted(p.stem for p in models_path("scenarios").glob("*.toml"))
+    return shipped_names("scenarios")
 
 
 def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
@@ -149,21 +147,8 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
-    text = str(name_or_path)
-    path = Path(text)
-    if not path.suffix and not path.exists():
-        path = models_path("scenarios", f"{text}.toml")
-        if not path.is_file():
-            presets = available_scenarios()
-            raise ScenarioError(f"no preset scenario called '{text}'; presets: "
-                                f"{', '.join(presets)} (or pass a path to a .toml file)"
-                                + _hint(text, presets))
-    if not path.is_file():
-        raise ScenarioError(f"scenario file {path} does not exist")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {err}") from err
+    raw, path = read_shipped_toml(name_or_path, ("scenarios",), kind="preset scenario",
+                                  error=ScenarioError)
     return parse_scenario(raw, where=path.name)
 
 
