@@ -16,6 +16,7 @@ from bayes_alliance.cli import measure as measure_cli
 from bayes_alliance.cli import report as report_cli
 from bayes_alliance.cli import scenario as scenario_cli
 from bayes_alliance.cli import theory as theory_cli
+from bayes_alliance.cli import validate as validate_cli
 
 app = typer.Typer(
     name="bayes-alliance",
@@ -36,6 +37,9 @@ app.command("fit")(fit_cli.fit)
 app.command("report")(report_cli.report)
 app.command("scenario")(scenario_cli.scenario)
 app.command("bench")(bench_cli.bench)
+app.command("sbc")(validate_cli.sbc)
+app.command("recovery")(validate_cli.recovery)
+app.command("baseline")(validate_cli.baseline)
 
 
 def main() -> None:

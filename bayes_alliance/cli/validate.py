@@ -1,0 +1,195 @@
+"""`bayes-alliance sbc | recovery | baseline`: validation runs (DESIGN.md section 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+
+
+def _command(name: str, options: dict[str, object], flags: tuple[str, ...] = ()) -> str:
+    """The command line that reproduces a run (relative paths as given, no machine paths)."""
+    parts = ["bayes-alliance", name]
+    for key, value in options.items():
+        if value is None:
+            continue
+        parts += [f"--{key}", str(value)]
+    parts += list(flags)
+    return " ".join(parts)
+
+
+@handle_errors
+def sbc(
+    spec: str = typer.Option("joint", help="Shipped spec (joint, reassurance, burden) or TOML."),
+    priors: str = typer.Option("sbc", help="Prior set that both generates and fits the data "
+                                           "(default 'sbc': weak with two tails trimmed)."),
+    sims: int = typer.Option(200, help="Number of simulations (finished ones are reused)."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler "
+                                             "(default: start a local cluster)."),
+    workers: int = typer.Option(2, help="Worker processes of the local cluster."),
+    out: Path = typer.Option(Path("reports/validation/sbc"), help="Output folder."),
+    seed: int = typer.Option(2018, help="Run seed (simulation i uses a stream of it)."),
+    allies: int = typer.Option(10, help="Allies in the covariate skeleton."),
+    first_year: int = typer.Option(1962, help="First year of the skeleton."),
+    years: int = typer.Option(18, help="Years in the skeleton."),
+    draws: int = typer.Option(1000, help="Posterior draws per chain."),
+    tune: int = typer.Option(500, help="Tuning steps per chain."),
+    chains: int = typer.Option(2, help="Chains per fit."),
+    ranks: int = typer.Option(99, help="L: draws kept after thinning (ranks in 0..L)."),
+    target_accept: float = typer.Option(0.9, help="NUTS target acceptance rate."),
+    centered: bool = typer.Option(None, "--centered/--non-centered",
+                                  help="Override the spec's ally-effect parameterisation."),
+    force: bool = typer.Option(False, "--force", help="Discard a run with other settings in OUT."),
+    analyse_only: bool = typer.Option(False, "--analyse-only",
+                                      help="Only (re)write the analysis of finished sims."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary on stdout."),
+) -> None:
+    """Simulation-based calibration: ranks of true parameters among posterior draws.
+
+    Each simulation draws parameters from the prior, outcomes from the model on
+    a small skeleton (ALLIES x YEARS), fits with nutpie and ranks the truth among
+    RANKS thinned draws. One Dask task per simulation; results stream to
+    OUT/sims/ and a rerun resumes. Writes ranks.csv, uniformity.csv (chi-square,
+    Holm-corrected at 1%), ecdf.png and summary.json to OUT. Exit code 1 when a
+    parameter fails.
+    """
+    from bayes_alliance.validation.cluster import progress_reporter
+    from bayes_alliance.validation.sbc import SBCConfig, finished_indices, run_sbc, summarise
+
+    cfg = SBCConfig(spec=spec, priors=priors, n_allies=allies, first_year=first_year,
+                    n_years=years, draws=draws, tune=tune, chains=chains,
+                    target_accept=target_accept, n_ranks=ranks, seed=seed, centered=centered)
+    flags = () if centered is None else ("--centered",) if centered else ("--non-centered",)
+    command = _command("sbc", {"spec": spec, "priors": priors, "sims": sims,
+                               "workers": None if scheduler else workers, "out": out,
+                               "seed": seed, "allies": allies, "first-year": first_year,
+                               "years": years, "draws": draws, "tune": tune, "chains": chains,
+                               "ranks": ranks, "target-accept": target_accept}, flags)
+    if not analyse_only:
+        before = len(finished_indices(out) & set(range(sims))) if out.exists() else 0
+        report = progress_reporter(sims, "sbc", terminal=is_terminal())
+        if not as_json:
+            typer.echo(f"sbc: {sims} simulations of spec '{spec}' (priors '{priors}'), "
+                       f"{before} already finished in {out}", err=True)
+        run = run_sbc(cfg, sims, out, scheduler=scheduler, workers=workers, force=force,
+                      progress=report)
+    else:
+        run = {"new": 0, "reused": sims, "failed": 0, "out": str(out)}
+    summary = summarise(out, n_sims=sims, command=command)
+    summary["run"] = run
+    if as_json:
+        echo_json(summary)
+    else:
+        typer.echo(f"sbc: {summary['successful']}/{summary['simulations']} simulations "
+                   f"({run['new']} new); median {summary['seconds_per_sim']['median']:.1f} s "
+                   f"per simulation; {summary['sims_with_divergences']} with divergences")
+        typer.echo(f"  {'parameter':<42}{'mean rank':>10}{'p':>8}{'Holm p':>8}")
+        for name, row in summary["table"].items():
+            mark = "" if row["passed"] else "  FAIL"
+            typer.echo(f"  {name:<42}{row['mean_rank']:>10.1f}{row['p']:>8.3f}"
+                       f"{row['p_holm']:>8.3f}{mark}")
+        typer.echo(f"{summary['n_failing']} parameter(s) fail uniformity at 1% (Holm); "
+                   f"{len(summary['outside_band'])} leave the {summary['band_prob']:.0%} "
+                   "simultaneous ECDF band"
+                   + (f" ({', '.join(summary['outside_band'])})" if summary["outside_band"]
+                      else ""))
+        typer.echo(f"wrote {out / 'uniformity.csv'}, {out / 'ecdf.png'}")
+    if summary["sims_with_divergences"] > 0.1 * summary["successful"]:
+        typer.echo(f"warning: {summary['sims_with_divergences']} of {summary['successful']} "
+                   "fits had divergent transitions; on a small skeleton the centred ally "
+                   "effects hit a funnel, try --non-centered", err=True)
+    if summary["n_failing"] or summary["failed"]:
+        raise typer.Exit(code=1)
+
+
+@handle_errors
+def recovery(
+    sizes: str = typer.Option("6,12,24", help="Comma-separated numbers of allies."),
+    reps: int = typer.Option(4, help="Simulated panels per size."),
+    spec: str = typer.Option("joint", help="Spec (the default panel's true parameters "
+                                           "fit the joint spec)."),
+    priors: str = typer.Option("weak", help="Prior set of the fits."),
+    draws: int = typer.Option(500, help="Posterior draws per chain."),
+    tune: int = typer.Option(500, help="Tuning steps per chain."),
+    chains: int = typer.Option(2, help="Chains per fit."),
+    seed: int = typer.Option(7, help="Run seed."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
+    workers: int = typer.Option(2, help="Worker processes of the local cluster."),
+    out: Path = typer.Option(Path("reports/validation/recovery"), help="Output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON summary on stdout."),
+) -> None:
+    """Parameter recovery at the default panel's true parameters on growing panels.
+
+    Simulates REPS panels per size (the first N allies, all their treaty years),
+    fits each, and reports posterior mean vs truth and the coverage of the 50%
+    and 90% central intervals. Writes recovery.csv, coverage.csv, recovery.png
+    and summary.json to OUT.
+    """
+    from bayes_alliance.validation.cluster import progress_reporter
+    from bayes_alliance.validation.recovery import RecoveryConfig, run_recovery
+
+    size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    cfg = RecoveryConfig(sizes=tuple(size_list), reps=reps, spec=spec, priors=priors,
+                         draws=draws, tune=tune, chains=chains, seed=seed)
+    command = _command("recovery", {"sizes": sizes, "reps": reps, "spec": spec,
+                                    "priors": priors, "draws": draws, "tune": tune,
+                                    "chains": chains, "seed": seed,
+                                    "workers": None if scheduler else workers, "out": out})
+    report = progress_reporter(len(size_list) * reps, "recovery", terminal=is_terminal())
+    summary = run_recovery(cfg, out, scheduler=scheduler, workers=workers, progress=report,
+                           command=command)
+    if as_json:
+        echo_json(summary)
+    else:
+        for row in summary["coverage"]:
+            typer.echo(f"  {row['n_allies']:>3} allies ({row['rows']} ally-years): coverage "
+                       f"50% {row['cover50']:.2f}, 90% {row['cover90']:.2f}, RMSE "
+                       f"{row['rmse']:.3f}, divergences {row['divergences']}")
+        typer.echo(f"wrote {out / 'recovery.csv'}, {out / 'recovery.png'}")
+
+
+@handle_errors
+def baseline(
+    run: Path = typer.Argument(None, help="A saved run (RUN.nc) to compare; omit with --data."),
+    data: str = typer.Option(None, help="Fit the Bayesian comparators on this panel instead "
+                                        "('default', 'real' or a CSV path)."),
+    draws: int = typer.Option(1000, help="Posterior draws per chain (with --data)."),
+    tune: int = typer.Option(1000, help="Tuning steps per chain (with --data)."),
+    chains: int = typer.Option(2, help="Chains (with --data)."),
+    seed: int = typer.Option(1, help="Sampler seed (with --data)."),
+    workers: int = typer.Option(2, help="Worker processes of the local cluster (with --data)."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
+    out: Path = typer.Option(Path("reports/validation/baseline"), help="Output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON on stdout."),
+) -> None:
+    """Frequentist baseline: per-outcome GLMs (statsmodels) vs posterior means.
+
+    Negative binomial with log(exposure) offset for reassure, OLS on log
+    milex_gdp, conditional (fixed-effects) logit for intervene and exit, all
+    with ally fixed effects on the model's standardised covariates. With RUN
+    the run's posterior is compared for outcomes without latent-reassurance
+    terms; with --data the single-outcome Bayesian models (weak priors) and the
+    joint model are fitted too. Writes baseline.csv, baseline.md, summary.json.
+    """
+    from bayes_alliance.errors import ValidationRunError
+    from bayes_alliance.validation.baseline import run_baseline
+
+    if (run is None) == (data is None):
+        raise ValidationRunError("give either a run file (bayes-alliance baseline RUN.nc) or "
+                                 "--data default, not both or neither")
+    options = {"data": data, "draws": draws, "tune": tune, "chains": chains, "seed": seed,
+               "workers": None if scheduler else workers, "out": out} if data else {"out": out}
+    command = _command("baseline", options)
+    if run is not None:
+        command = command.replace("baseline", f"baseline {run}", 1)
+    summary = run_baseline(run=run, data=data, draws=draws, tune=tune, chains=chains,
+                           seed=seed, workers=workers, scheduler=scheduler, out=out,
+                           command=command)
+    if as_json:
+        echo_json(summary)
+    else:
+        typer.echo(summary["markdown"])
+        typer.echo(f"\nmax |difference| {summary['max_abs_diff_sd']:.2f} posterior sds; "
+                   f"wrote {out / 'baseline.csv'}")

@@ -1,0 +1,180 @@
+"""Validation runs: SBC machinery (ranks, uniformity, bands, Dask run + resume), baseline GLMs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bayes_alliance.errors import ValidationRunError
+from bayes_alliance.validation import sbc
+from bayes_alliance.validation.panels import skeleton
+
+TINY = dict(spec="reassurance", priors="sbc", n_allies=3, first_year=1965, n_years=6,
+            draws=60, tune=80, chains=2, n_ranks=9, seed=11)
+
+
+# ---------------------------------------------------------------------- fast: pure functions
+def test_thinning_and_ranks():
+    idx = sbc.thin_indices(1000, 99)
+    assert idx.size == 99 and idx[0] == 0 and idx[-1] < 1000 and np.all(np.diff(idx) >= 10)
+    import xarray as xr
+
+    draws = xr.Dataset({"a": (("chain", "draw"), np.arange(20.0).reshape(2, 10))})
+    # kept: 0, 2, 4, ..., 18 -> truth 5.5 is above 0, 2, 4
+    assert sbc.ranks_of(draws, {"a": 5.5}, 10) == {"a": 3}
+    assert sbc.ranks_of(draws, {"a": -1.0}, 10) == {"a": 0}
+    assert sbc.ranks_of(draws, {"a": 99.0}, 10) == {"a": 10}
+
+
+def test_simulation_seeds_are_distinct_and_stable():
+    seeds = [sbc.simulation_seed(3, i) for i in range(50)]
+    assert len(set(seeds)) == 50
+    assert sbc.simulation_seed(3, 7) == seeds[7]
+
+
+def test_holm_matches_definition():
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    np.testing.assert_allclose(sbc.holm(p), [0.04, 0.09, 0.09, 0.5])
+
+
+def test_uniformity_accepts_uniform_and_rejects_skewed_ranks():
+    rng = np.random.default_rng(1)
+    L = 99
+    ranks = pd.DataFrame({f"u{i}": rng.integers(0, L + 1, 400) for i in range(5)})
+    ranks["skewed"] = np.minimum(rng.integers(0, L + 1, 400), rng.integers(0, L + 1, 400))
+    ranks["narrow"] = rng.integers(30, 70, 400)  # overdispersed posterior
+    table = sbc.uniformity(ranks, L)
+    assert table.loc[[f"u{i}" for i in range(5)], "passed"].all()
+    assert not table.loc["skewed", "passed"] and not table.loc["narrow", "passed"]
+    assert table["bins"].iloc[0] == 20
+
+
+def test_simultaneous_band_has_its_coverage():
+    """About 1% of uniform rank sets leave a 99% simultaneous band; far more leave it pointwise."""
+    n, L = 100, 19
+    z, lo, hi = sbc.ecdf_band(n, L, prob=0.95, n_simulations=3000, seed=1)
+    rng = np.random.default_rng(2)
+    outside = 0
+    for _ in range(1000):
+        d = sbc.ecdf_difference(rng.integers(0, L + 1, n), L)
+        outside += bool(np.any((d < lo - 1e-12) | (d > hi + 1e-12)))
+    assert 0.025 < outside / 1000 < 0.08
+    assert np.all(lo < 0) and np.all(hi > 0) and z.size == L
+
+
+def test_skeleton_checks_window():
+    f = skeleton(4, 1962, 10)
+    assert f["ally"].nunique() == 4 and f.groupby("ally").size().eq(10).all()
+    with pytest.raises(ValidationRunError, match="not allies in every year"):
+        skeleton(3, 1945, 20)
+    with pytest.raises(ValidationRunError):
+        skeleton(0)
+
+
+def test_resume_refuses_other_settings(tmp_path):
+    cfg = sbc.SBCConfig(**TINY)
+    sbc._check_config(tmp_path, cfg, force=False)
+    other = sbc.SBCConfig(**{**TINY, "draws": 61})
+    with pytest.raises(ValidationRunError, match="differs in: draws"):
+        sbc._check_config(tmp_path, other, force=False)
+    sbc._check_config(tmp_path, other, force=True)
+    assert json.loads((tmp_path / "config.json").read_text())["draws"] == 61
+
+
+def test_config_check():
+    with pytest.raises(ValidationRunError, match="n_ranks"):
+        sbc.SBCConfig(**{**TINY, "draws": 3, "n_ranks": 99}).check()
+
+
+@pytest.mark.slow
+def test_baseline_glms_recover_the_generating_coefficients():
+    """Per-outcome GLMs on a panel simulated at known values (reassure equation has no
+    latent term, so its GLM targets the true coefficients)."""
+    from bayes_alliance.data.default import TRUE_PARAMS
+    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance.validation.baseline import glm_estimates, single_outcome_spec
+
+    model = AllianceModel.from_spec("joint", "default", priors="weak")
+    o = model.spec.outcome("reassure")
+    g = glm_estimates(o, model.panel.frame, model.scaling)
+    z = (g.mle.to_numpy() - np.asarray(TRUE_PARAMS["beta_reassure"])) / g.se.to_numpy()
+    assert np.all(np.abs(z) < 4)
+    assert single_outcome_spec(model.spec, "milex").name == "burden"
+    assert single_outcome_spec(model.spec, "reassure").name == "reassurance"
+    one = single_outcome_spec(model.spec, "exit")
+    assert one.outcome_names == ("exit",) and "reassurance" not in one.outcomes[0].terms
+    gi = glm_estimates(model.spec.outcome("intervene"), model.panel.frame, model.scaling)
+    assert list(gi.term) == ["threat", "importance", "us_troops"] and gi.se.gt(0).all()
+
+
+def test_cli_registers_validation_verbs():
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli import app
+
+    runner = CliRunner()
+    for verb in ("sbc", "recovery", "baseline"):
+        res = runner.invoke(app, [verb, "--help"])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["baseline"])
+    assert res.exit_code == 1 and "either a run file" in res.output
+
+
+# ---------------------------------------------------------------------- slow: sampling on Dask
+@pytest.mark.slow
+def test_tiny_sbc_on_local_cluster_resumes(tmp_path):
+    """Run 2 of 4 simulations (an 'interrupted' run), then resume: only 2 new fits happen."""
+    from dask.distributed import Client, LocalCluster
+
+    cfg = sbc.SBCConfig(**TINY)
+    lines = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        first = sbc.run_sbc(cfg, 2, tmp_path, scheduler=cluster.scheduler_address,
+                            progress=lambda d, m: lines.append((d, m)))
+        assert first == {"new": 2, "reused": 0, "failed": 0, "out": str(tmp_path)}
+        stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "sims").iterdir()}
+        second = sbc.run_sbc(cfg, 4, tmp_path, scheduler=cluster.scheduler_address,
+                             progress=lambda d, m: lines.append((d, m)))
+        assert second["new"] == 2 and second["reused"] == 2
+        # the finished simulations were not redone
+        for name, stamp in stamps.items():
+            assert (tmp_path / "sims" / name).stat().st_mtime_ns == stamp
+        # each worker compiled the model at most once across both runs
+        counts = client.run(lambda: __import__(
+            "bayes_alliance.validation.sampling", fromlist=["x"]).COMPILE_COUNT["n"])
+        assert sum(counts.values()) <= 2
+    assert [d for d, _ in lines] == [1, 2, 3, 4]
+    assert sorted(sbc.finished_indices(tmp_path)) == [0, 1, 2, 3]
+    summary = sbc.summarise(tmp_path, command="bayes-alliance sbc --sims 4")
+    assert summary["successful"] == 4 and not summary["failed"]
+    assert summary["parameters"] == 8  # intercept, 5 betas, sd_ally, phi
+    ranks = pd.read_csv(tmp_path / "ranks.csv", index_col="sim")
+    assert ranks.shape == (4, 8) and ranks.to_numpy().max() <= TINY["n_ranks"]
+    for f in ("uniformity.csv", "ecdf.png", "summary.json", "command.txt"):
+        assert (tmp_path / f).is_file()
+    rec = json.loads((tmp_path / "sims" / "sim_0003.json").read_text())
+    assert rec["index"] == 3 and set(rec["ranks"]) == set(rec["truth"])
+
+
+@pytest.mark.slow
+def test_baseline_of_a_saved_run_compares_only_latent_free_equations(tmp_path):
+    import bayes_alliance as ba
+    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance.validation.baseline import run_baseline
+
+    f = ba.load_panel("default").frame
+    small = f[f.ally.isin(["GFR", "JPN", "ROK", "UKG", "TUR", "ITA"])].reset_index(drop=True)
+    model = AllianceModel.from_spec("joint", small, priors="weak")
+    res = model.fit(draws=150, tune=150, chains=2, random_seed=3, prior_draws=0,
+                    predictive=False)
+    run = res.save(tmp_path / "run.nc")
+    summary = run_baseline(run=run, out=tmp_path / "out", command="bayes-alliance baseline x")
+    outcomes = {r["outcome"] for r in summary["table"]}
+    assert outcomes == {"reassure"}  # the others contain latent-reassurance terms
+    assert {s["outcome"] for s in summary["skipped"]} == {"milex", "intervene", "exit"}
+    assert summary["max_abs_diff_sd"] < 4
+    assert (tmp_path / "out" / "baseline.md").read_text().startswith("| outcome |")
