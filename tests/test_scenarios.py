@@ -105,9 +105,13 @@ def test_mansfield_selects_nato_europe_and_holds_retrench_at_max(fit):
 
 @pytest.mark.slow
 def test_save_writes_csv_json_png(fit, tmp_path):
+    import matplotlib.pyplot as plt
+
     res = run_scenario(fit, "carter-1977-korea")
     out = tmp_path / "carter"
+    open_before = plt.get_fignums()
     written = res.save(out)
+    assert plt.get_fignums() == open_before, "scenario figures must not live in pyplot"
     assert (out / "summary.csv").is_file() and (out / "scenario.json").is_file()
     pngs = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert "effects.png" in pngs and "trajectory_milex.png" in pngs

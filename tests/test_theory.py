@@ -247,11 +247,12 @@ def test_average_statics_over_the_prior() -> None:
 def test_plot_statics_returns_an_unshown_figure() -> None:
     import matplotlib.pyplot as plt
 
+    before = plt.get_fignums()
     fig = plot_statics(points=15)
     assert len(fig.axes) == 6
     assert all(ax.get_ylabel() for ax in fig.axes[::2])
     assert fig.axes[-1].get_xlabel()
-    assert plt.get_fignums() == []
+    assert plt.get_fignums() == before
 
 
 def test_theory_imports_neither_pymc_nor_the_data_layer() -> None:

@@ -71,8 +71,6 @@ def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-        # the scenario figures belong to the caller; close only the report's own
-        _close(f for k, f in content.figures.items() if not k.startswith("scenario_"))
     return out_dir, content.numbers
 
 
@@ -131,16 +129,6 @@ def _move_into_place(tmp: Path, out_dir: Path, force: bool) -> None:
         os.rename(old, out_dir)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _close(figures: Any) -> None:
-    import matplotlib.pyplot as plt
-
-    for fig in figures:
-        try:
-            plt.close(fig)
-        except (TypeError, ValueError, AttributeError):  # pragma: no cover - not a pyplot figure
-            pass
 
 
 __all__ = ["build_report", "write_report"]

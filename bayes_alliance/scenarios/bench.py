@@ -54,13 +54,9 @@ def bench_scenario(result: Any, scenario: str = "full-withdrawal", *, repeats: i
         run_s.append(t1 - t0)
         draws_s.append(t2 - t1)
     if figures and res is not None:
-        import matplotlib.pyplot as plt
-
         t0 = time.perf_counter()
-        figs = res.figures
+        _ = res.figures
         fig_s.append(time.perf_counter() - t0)
-        for f in figs.values():
-            plt.close(f)
     post = result.idata["posterior"]
     return {"scenario": scenario, "chains": int(post.sizes["chain"]),
             "draws_per_chain": int(post.sizes["draw"]), "allies": len(res.rows["ally"].unique()),

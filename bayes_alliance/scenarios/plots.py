@@ -5,12 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 _FACTUAL = "#4a6fa5"
 _COUNTER = "#d95f02"
@@ -41,8 +38,8 @@ def effects_figure(res: Any) -> Figure:
     k = len(res.outcomes)
     ncols = min(2, k)
     nrows = math.ceil(k / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.3 * nrows + 0.6),
-                             squeeze=False, layout="constrained")
+    fig = Figure(figsize=(5.2 * ncols, 3.3 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, o in zip(axes.flat, res.outcomes, strict=False):
         d = agg[agg["outcome"] == o]
         x = d["year"].astype(int).to_numpy()
@@ -81,9 +78,9 @@ def trajectory_figure(res: Any, outcome: str, max_panels: int = 12) -> Figure:
     n = len(shown)
     ncols = min(4, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols,
-                             figsize=(max(3.6 * ncols + 0.4, 6.0), 2.7 * nrows + 1.1),
-                             squeeze=False, sharex=True, layout="constrained")
+    fig = Figure(figsize=(max(3.6 * ncols + 0.4, 6.0), 2.7 * nrows + 1.1),
+                 layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
     label, unit = res.labels[outcome]
     for ax, ally in zip(axes.flat, shown, strict=False):
         a = d[d["ally"] == ally]
@@ -103,7 +100,7 @@ def trajectory_figure(res: Any, outcome: str, max_panels: int = 12) -> Figure:
     for ax in axes[-1]:
         ax.set_xlabel("year", fontsize=9)
     handles, names = axes.flat[0].get_legend_handles_labels()
-    handles.append(plt.Rectangle((0, 0), 1, 1, color="0.6", alpha=0.35))
+    handles.append(Rectangle((0, 0), 1, 1, color="0.6", alpha=0.35))
     names.append("90% intervals")
     fig.legend(handles, names, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     more = f"; {len(order) - n} more allies in summary.csv" if len(order) > n else ""
@@ -121,8 +118,8 @@ def sweep_figure(sw: Any) -> Figure:
     k = len(outcomes)
     ncols = min(2, k)
     nrows = math.ceil(k / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.3 * nrows + 0.6),
-                             squeeze=False, layout="constrained")
+    fig = Figure(figsize=(5.2 * ncols, 3.3 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     from bayes_alliance.scenarios.definition import UNITS, parse_key
 
     variable, op = parse_key(sw.key)

@@ -111,12 +111,10 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def plot_cost(summary: list[dict[str, Any]]):
     """Figure: total seconds and ESS per second against ally-years, per sampler."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    axes = fig.subplots(1, 2)
     for sampler in sorted({s["sampler"] for s in summary}):
         rows = [s for s in summary if s["sampler"] == sampler]
         x = np.array([s["rows"] for s in rows])

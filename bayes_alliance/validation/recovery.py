@@ -113,15 +113,12 @@ def coverage_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def plot_recovery(table: pd.DataFrame, coverage: pd.DataFrame):
     """True value vs posterior mean (90 % intervals) per size, and coverage by size."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     sizes = sorted(table.n_allies.unique())
     table = table[~table.parameter.isin(OFF_SCALE)]
-    fig, axes = plt.subplots(1, len(sizes) + 1, figsize=(4.2 * (len(sizes) + 1), 4.3),
-                             constrained_layout=True)
+    fig = Figure(figsize=(4.2 * (len(sizes) + 1), 4.3), layout="constrained")
+    axes = fig.subplots(1, len(sizes) + 1)
     lo = float(min(table.truth.min(), table.q05.min()))
     hi = float(max(table.truth.max(), table.q95.max()))
     lo, hi = max(lo, -5.0) - 0.2, min(hi, 5.0) + 0.2
@@ -211,8 +208,5 @@ def run_recovery(cfg: RecoveryConfig, out: str | Path, *, scheduler: str | None 
     write_text_atomic(out / "coverage.csv", coverage.round(4).to_csv(index=False), force=True)
     fig = plot_recovery(table, coverage)
     write_with(out / "recovery.png", lambda p: fig.savefig(p, format="png", dpi=80), force=True)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n", force=True)
     return summary

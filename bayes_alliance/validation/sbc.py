@@ -449,17 +449,14 @@ def outside_band(ranks: pd.DataFrame, n_ranks: int, *, prob: float = 0.99) -> np
 
 def plot_ecdf(ranks: pd.DataFrame, n_ranks: int, table: pd.DataFrame, *, prob: float = 0.99):
     """Grid of ECDF-difference plots, one per parameter, with the simultaneous band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     names = list(ranks.columns)
     z, lower, upper = ecdf_band(len(ranks), n_ranks, prob=prob)
     ncol = 8 if len(names) > 24 else 6 if len(names) > 12 else min(4, len(names))
     nrow = int(np.ceil(len(names) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 1.95 * nrow + 0.6),
-                             sharex=True, sharey=True, squeeze=False)
+    fig = Figure(figsize=(2.6 * ncol, 1.95 * nrow + 0.6))
+    axes = fig.subplots(nrow, ncol, sharex=True, sharey=True, squeeze=False)
     lim = float(max(np.abs(lower).max(), np.abs(upper).max()) * 1.6)
     for ax, name in zip(axes.ravel(), names, strict=False):
         diff = ecdf_difference(ranks[name].to_numpy(), n_ranks)
@@ -536,9 +533,6 @@ def summarise(out: str | Path, *, n_sims: int | None = None, alpha: float = 0.01
         fig = plot_ecdf(ranks, L, table, prob=BAND_PROB)
         write_with(out / "ecdf.png", lambda p: fig.savefig(p, format="png", dpi=100),
                    force=True)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
         if command:
             write_text_atomic(out / "command.txt", command + "\n", force=True)
         write_text_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n",
