@@ -136,3 +136,22 @@ def test_shipped_prior_sets_cover_every_shipped_spec():
     for prior_name in available_prior_sets():
         for spec_name in ("joint", "reassurance", "burden"):
             resolve_priors(load_spec(spec_name), prior_name)
+
+
+def test_auto_centering_follows_rows_per_ally():
+    panel = ba.load_panel("default")
+    frame = panel.frame
+    assert load_spec("joint").centered == "auto"
+    # the default panel: about 44 rows per ally -> centred
+    assert ba.AllianceModel.from_spec("joint", panel).spec.centered is True
+    # keep 18 years per ally -> non-centred
+    short = frame[frame.groupby("ally", observed=True).cumcount() < 18]
+    assert ba.AllianceModel.from_spec("joint", short).spec.centered is False
+    # an explicit choice is kept
+    fixed = parse_spec(raw_spec(ally_effects={"centered": False}), where="t")
+    assert fixed.centering_for(panel).centered is False
+
+
+def test_centered_must_be_bool_or_auto():
+    with pytest.raises(ba.SpecError, match="centered must be true, false or \"auto\""):
+        parse_spec(raw_spec(ally_effects={"centered": "yes"}), where="t")

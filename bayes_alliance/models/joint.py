@@ -34,10 +34,11 @@ over allies (``ZeroSumNormal``) so that intercepts and the mean ally effect do
 not trade off. With many informative years per ally (the default panel: about
 44 years per ally, military spending measured precisely) the non-centred form
 makes NUTS crawl along the ridge between each ally's standardised effect and
-the ally sd; ``centered = true`` in ``[ally_effects]`` then draws the ally
-intercepts :math:`a_i = \alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly
-(hierarchical centring), which mixes well in that regime. Missing outcomes are
-masked: only observed rows enter each likelihood (index vectors ``idx_<outcome>``).
+the ally sd; centring (``centered = true``, or ``"auto"`` with enough rows per
+ally: :meth:`ModelSpec.centering_for`) then draws the ally intercepts
+:math:`a_i = \alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly, which mixes
+well in that regime. Missing outcomes are masked: only observed rows enter each
+likelihood (index vectors ``idx_<outcome>``).
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ class AllianceModel:
         model_spec = load_spec(spec)
         validated = load_panel(panel)
         model_spec = model_spec.restricted_to(validated) if require_outcomes else model_spec
+        model_spec = model_spec.centering_for(validated)
         if require_outcomes:
             check_spec_against_panel(model_spec, validated)
         resolved = resolve_priors(model_spec, priors if priors is not None else model_spec.priors)

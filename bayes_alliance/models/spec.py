@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bayes_alliance.data.panel import COVARIATES, Panel
@@ -39,6 +39,12 @@ _TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "a
              "year_effects", "outcomes", "latent_outcome"}
 _OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional"}
 _ALLY_KEYS = {"correlated", "lkj_eta", "centered"}
+#: ``centered = "auto"`` centres the ally effects when the median ally has at
+#: least this many rows. Measured: at 18 rows per ally (SBC panels) the centred
+#: form diverged in 198 of 200 fits while the non-centred one was calibrated; at
+#: 44 rows per ally (default panel) the non-centred form left the ally sd of
+#: ``milex`` with ESS 15 in 600 draws and the centred one gave 750.
+AUTO_CENTER_MIN_ROWS = 30
 _YEAR_KEYS = {"kind"}
 
 
@@ -75,7 +81,7 @@ class ModelSpec:
     transforms: tuple[tuple[str, str], ...] = ()
     correlated: bool = True
     lkj_eta: float = 2.0
-    centered: bool = False
+    centered: bool | str = "auto"
     year_effects: str = "none"
     latent_outcome: str | None = "reassure"
     schema_version: int = 1
@@ -120,6 +126,19 @@ class ModelSpec:
         text = json.dumps(self.to_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
+    def centering_for(self, panel: Panel) -> ModelSpec:
+        r"""Resolve ``centered = "auto"`` for ``panel`` (other values pass through).
+
+        Hierarchical centring (ally intercepts :math:`a_i \sim \mathrm{MVN}(\alpha,
+        \Sigma)`) mixes well when each ally's rows pin its effect down, the non-centred
+        form (:math:`u_i = L z_i`) when they do not. ``"auto"`` centres when the median
+        number of rows per ally is at least :data:`AUTO_CENTER_MIN_ROWS`.
+        """
+        if self.centered != "auto":
+            return self
+        rows = panel.frame.groupby("ally", observed=True).size()
+        return replace(self, centered=bool(rows.median() >= AUTO_CENTER_MIN_ROWS))
+
     def restricted_to(self, panel: Panel) -> ModelSpec:
         """Drop optional outcomes whose column has no data in ``panel``."""
         kept = tuple(o for o in self.outcomes if not o.optional or panel.has(o.column))
@@ -163,6 +182,13 @@ def load_spec(spec: str | os.PathLike[str] | ModelSpec | dict) -> ModelSpec:
         return parse_spec(spec, where="spec")
     raw, path = read_shipped_toml(spec, (), kind="spec", error=SpecError)
     return parse_spec(raw, where=str(path.name))
+
+
+def _centering(value: Any, where: str) -> bool | str:
+    if value == "auto" or isinstance(value, bool):
+        return value
+    raise SpecError(f"{where} [ally_effects]: centered must be true, false or \"auto\", "
+                    f"got {value!r}")
 
 
 def _term_parts(term: str) -> list[str]:
@@ -227,7 +253,7 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         outcomes=tuple(outcomes), priors=str(raw.get("priors", "weak")),
         transforms=tuple(sorted(transforms.items())),
         correlated=bool(ally.get("correlated", True)), lkj_eta=float(ally.get("lkj_eta", 2.0)),
-        centered=bool(ally.get("centered", False)),
+        centered=_centering(ally.get("centered", "auto"), where),
         year_effects=kind, latent_outcome=latent if latent in names else None,
     )
 
