@@ -29,46 +29,80 @@ def bench(
     tune: int = typer.Option(1000, help="Tuning steps per chain."),
     chains: int = typer.Option(4, help="Chains."),
     out: Path = typer.Option(Path("reports/bench"), help="Folder for bench.json and bench.png."),
+    fresh: bool = typer.Option(False, "--fresh",
+                               help="Discard the runs already in OUT/bench.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary on stdout."),
 ) -> None:
     """Time compile + sampling, ESS bulk per second and peak memory of the joint model.
 
-    Every run is a fresh process; medians of --repeats runs per sampler and size.
-    Writes OUT/bench.json and OUT/bench.png. The full default takes about an hour
-    on 2 cores; use --scales 1 --repeats 3 for the headline numbers.
+    Every run is a fresh process; medians of --repeats runs per sampler and size,
+    checked against the DESIGN.md targets. OUT/bench.json is rewritten after each
+    run and later calls add to it (same draws/tune/chains), so that an interrupted
+    bench resumes and sizes can be run separately, e.g.
+    `bench --samplers nutpie,pymc --scales 1` then `bench --samplers nutpie
+    --scales 4,10 --repeats 1`. Writes OUT/bench.json and OUT/bench.png.
     """
     from bayes_alliance.io import write_text_atomic, write_with
-    from bayes_alliance.validation.bench import machine, plot_cost, run_in_subprocess, summarise
+    from bayes_alliance.validation.bench import (
+        check_targets,
+        done_runs,
+        machine,
+        plot_cost,
+        run_in_subprocess,
+        summarise,
+    )
 
     sampler_list = [s.strip() for s in samplers.split(",") if s.strip()]
-    runs = []
+    unknown = sorted(set(sampler_list) - {"nutpie", "pymc", "numpyro"})
+    if unknown:
+        raise typer.BadParameter(f"unknown sampler(s) {', '.join(unknown)}; "
+                                 "valid: nutpie, pymc, numpyro")
+    settings = {"draws": draws, "tune": tune, "chains": chains}
+    path = out / "bench.json"
+    previous = None if fresh or not path.is_file() else json.loads(path.read_text())
+    runs = done_runs(previous, settings)
+    done = {(r["sampler"], r["scale"], r["seed"]) for r in runs}
+    if runs:
+        typer.echo(f"bench: keeping {len(runs)} earlier runs from {path} (--fresh drops them)",
+                   err=True)
+
+    def write() -> dict:
+        summary = summarise(runs)
+        report = {"machine": machine(), "settings": settings, "summary": summary,
+                  "targets": check_targets(summary), "runs": runs}
+        write_text_atomic(path, json.dumps(report, indent=1) + "\n", force=True)
+        if summary:
+            fig = plot_cost(summary)
+            write_with(out / "bench.png", lambda p: fig.savefig(p, format="png", dpi=110),
+                       force=True)
+        return report
+
     for scale in _ints(scales, "--scales"):
         for sampler in sampler_list:
             for rep in range(repeats):
+                if (sampler, scale, rep + 1) in done:
+                    continue
                 typer.echo(f"bench: {sampler} at {scale}x, run {rep + 1}/{repeats}...", err=True)
                 r = run_in_subprocess(sampler, scale, draws, tune, chains, seed=rep + 1)
                 if "error" in r:
                     typer.echo(f"  failed: {r['error'][-300:]}", err=True)
-                else:
-                    typer.echo(f"  total {r['total_s']:.0f} s, ESS/s {r['ess_bulk_per_s']:.1f}, "
-                               f"divergences {r['divergences']}, R-hat {r['max_rhat']:.3f}, "
-                               f"peak {r['peak_rss_mb']:.0f} MB", err=True)
+                    continue
+                typer.echo(f"  total {r['total_s']:.0f} s, ESS/s {r['ess_bulk_per_s']:.1f}, "
+                           f"divergences {r['divergences']}, R-hat {r['max_rhat']:.3f}, "
+                           f"peak {r['peak_rss_mb']:.0f} MB", err=True)
                 runs.append(r)
-    summary = summarise(runs)
-    report = {"machine": machine(), "settings": {"draws": draws, "tune": tune, "chains": chains,
-                                                 "repeats": repeats},
-              "summary": summary, "runs": runs}
-    write_text_atomic(out / "bench.json", json.dumps(report, indent=1) + "\n", force=True)
-    if summary:
-        fig = plot_cost(summary)
-        write_with(out / "bench.png", lambda p: fig.savefig(p, format="png", dpi=110),
-                   force=True)
+                write()
+    report = write()
     if as_json:
         echo_json(report)
-    else:
-        for row in summary:
-            typer.echo(f"{row['sampler']:<8} {row['scale']:>3}x ({row['rows']} ally-years): "
-                       f"total {row['median_total_s']:.0f} s, ESS bulk/s "
-                       f"{row['median_ess_bulk_per_s']:.1f}, peak {row['median_peak_rss_mb']:.0f}"
-                       f" MB, divergences {row['median_divergences']:.0f}")
-        typer.echo(f"wrote {out / 'bench.json'}")
+        return
+    for row in report["summary"]:
+        typer.echo(f"{row['sampler']:<8} {row['scale']:>3}x ({row['rows']} ally-years, "
+                   f"{row['runs']} runs): total {row['median_total_s']:.0f} s, ESS bulk/s "
+                   f"{row['median_ess_bulk_per_s']:.1f}, peak {row['median_peak_rss_mb']:.0f}"
+                   f" MB, divergences {row['median_divergences']:.0f}")
+    for name, t in report["targets"].items():
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        value = "-" if t["value"] is None else f"{t['value']:.3g}"
+        typer.echo(f"target {name:<18} {value:>8} (target {t['target']:g}): {verdict}")
+    typer.echo(f"wrote {path}")

@@ -109,6 +109,55 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+#: DESIGN.md section 14, for the default panel (scale 1), 4 x 1000 draws.
+TARGETS = {"total_s": 120.0, "max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0,
+           "ess_ratio_vs_pymc": 2.0, "size_exponent": 1.25}
+
+
+def size_exponent(rows: list[float], seconds: list[float]) -> float | None:
+    r"""Least-squares slope :math:`b` of :math:`\log t = a + b \log n` (1 = linear cost)."""
+    if len(rows) < 2:
+        return None
+    return float(np.polyfit(np.log(rows), np.log(seconds), 1)[0])
+
+
+def check_targets(summary: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each DESIGN.md section 14 target: the measured median, the target, and whether it is met.
+
+    ``met`` is None where the bench did not measure what the target needs
+    (e.g. no PyMC run, or a single panel size).
+    """
+    by = {(s["sampler"], s["scale"]): s for s in summary}
+    base = by.get(("nutpie", 1))
+    out: dict[str, dict[str, Any]] = {}
+
+    def put(name: str, value: float | None, target: float, ok_if_below: bool) -> None:
+        met = None if value is None else (value <= target if ok_if_below else value >= target)
+        out[name] = {"value": value, "target": target, "met": met}
+
+    put("total_s", base and base["median_total_s"], TARGETS["total_s"], True)
+    put("max_rhat", base and base["median_max_rhat"], TARGETS["max_rhat"], True)
+    put("min_ess_bulk", base and base["median_min_ess_bulk"], TARGETS["min_ess_bulk"], False)
+    put("divergences", base and base["median_divergences"], TARGETS["divergences"], True)
+    pymc = by.get(("pymc", 1))
+    ratio = (base["median_ess_bulk_per_s"] / pymc["median_ess_bulk_per_s"]
+             if base and pymc and pymc["median_ess_bulk_per_s"] > 0 else None)
+    put("ess_ratio_vs_pymc", ratio, TARGETS["ess_ratio_vs_pymc"], False)
+    rows = [s for s in summary if s["sampler"] == "nutpie"]
+    slope = size_exponent([s["rows"] for s in rows], [s["median_total_s"] for s in rows])
+    put("size_exponent", slope, TARGETS["size_exponent"], True)
+    return out
+
+
+def done_runs(previous: dict[str, Any] | None, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Successful runs of an earlier bench.json made with the same settings (to resume)."""
+    if not previous:
+        return []
+    same = all(previous.get("settings", {}).get(k) == settings[k]
+               for k in ("draws", "tune", "chains"))
+    return [r for r in previous.get("runs", []) if same and "error" not in r]
+
+
 def plot_cost(summary: list[dict[str, Any]]):
     """Figure: total seconds and ESS per second against ally-years, per sampler."""
     from matplotlib.figure import Figure
