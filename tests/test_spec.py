@@ -21,7 +21,7 @@ def raw_spec(**over):
 
 
 def test_shipped_specs_load():
-    for name in ("joint", "reassurance", "burden"):
+    for name in ("joint", "joint-real", "reassurance", "burden"):
         spec = load_spec(name)
         assert spec.name == name and spec.outcomes
 
@@ -76,7 +76,7 @@ def test_family_must_fit_column():
 
 def test_missing_spec_names_shipped_ones(tmp_path):
     with pytest.raises(ba.SpecError, match="no spec called 'jiont' \\(did you mean 'joint'\\?\\); "
-                                           "shipped: burden, joint, reassurance"):
+                                           "shipped: burden, joint, joint-real, reassurance"):
         load_spec("jiont")
     bad = tmp_path / "bad.toml"
     bad.write_text("name = [")
@@ -134,7 +134,7 @@ def test_shipped_prior_sets_cover_every_shipped_spec():
     from bayes_alliance.models.priors import available_prior_sets
 
     for prior_name in available_prior_sets():
-        for spec_name in ("joint", "reassurance", "burden"):
+        for spec_name in ("joint", "joint-real", "reassurance", "burden"):
             resolve_priors(load_spec(spec_name), prior_name)
 
 
@@ -142,11 +142,17 @@ def test_auto_centering_follows_rows_per_ally():
     panel = ba.load_panel("default")
     frame = panel.frame
     assert load_spec("joint").centered == "auto"
-    # the default panel: about 44 rows per ally -> centred
+    # the default panel: 60 rows per ally, every outcome but intervene observed -> centred
     assert ba.AllianceModel.from_spec("joint", panel).spec.centered is True
     # keep 18 years per ally -> non-centred
     short = frame[frame.groupby("ally", observed=True).cumcount() < 18]
     assert ba.AllianceModel.from_spec("joint", short).spec.centered is False
+    # long panel but reassurance observed in 5 rows per ally (as in the real panel)
+    sparse = frame.copy()
+    sparse.loc[sparse.groupby("ally", observed=True).cumcount() >= 5, "reassure"] = np.nan
+    assert ba.AllianceModel.from_spec("joint", sparse).spec.centered is False
+    # binary outcomes do not count: intervene is observed in fewer rows
+    assert ba.AllianceModel.from_spec("burden", panel).spec.centered is True
     # an explicit choice is kept
     fixed = parse_spec(raw_spec(ally_effects={"centered": False}), where="t")
     assert fixed.centering_for(panel).centered is False

@@ -23,7 +23,8 @@ def demo(
 ) -> None:
     """Fit the joint model on the default panel with quick settings and write its report.
 
-    Validates the panel, prints its overview, fits (2 chains x 300 draws), prints
+    With --data real the real panel is built (see `data build`) and the joint-real
+    spec is fitted. Validates the panel, prints its overview, fits (2 chains x 300 draws), prints
     the posterior summary, runs the Carter 1977 Korea withdrawal scenario and
     writes OUT/index.html.
     """
@@ -41,7 +42,7 @@ def demo(
         typer.echo(f"\nfitting the joint model ({DEMO_SETTINGS['chains']} chains x "
                    f"{DEMO_SETTINGS['draws']} draws; the first run compiles for about a "
                    "minute)...", err=True)
-    model = AllianceModel.from_spec("joint", panel)
+    model = AllianceModel.from_spec("joint-real" if data == "real" else "joint", panel)
     result = model.fit(**DEMO_SETTINGS, progressbar=is_terminal())
     summary = fit_summary(result)
     if not as_json:

@@ -82,8 +82,8 @@ def quiet_pymc(verbose: bool) -> None:
 @handle_errors
 def fit(
     data: str = typer.Option("default", help="'default', 'real', or a panel CSV/Parquet path."),
-    spec: str = typer.Option("joint", help="Shipped spec (joint, reassurance, burden) or a "
-                                           "TOML path."),
+    spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, reassurance, "
+                                           "burden) or a TOML path; joint-real for --data real."),
     priors: str = typer.Option(None, help="Prior set: weak, theory, skeptical or a TOML path "
                                           "(default: the spec's own)."),
     draws: int = typer.Option(1000, help="Posterior draws per chain."),

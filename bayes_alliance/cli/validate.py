@@ -22,7 +22,8 @@ def _command(name: str, options: dict[str, object], flags: tuple[str, ...] = ())
 
 @handle_errors
 def sbc(
-    spec: str = typer.Option("joint", help="Shipped spec (joint, reassurance, burden) or TOML."),
+    spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, reassurance, "
+                                           "burden) or TOML."),
     priors: str = typer.Option("sbc", help="Prior set that both generates and fits the data "
                                            "(default 'sbc': weak with two tails trimmed)."),
     sims: int = typer.Option(200, help="Number of simulations (finished ones are reused)."),
