@@ -243,3 +243,17 @@ def test_cli_build_writes_atomically_and_refuses_overwrite(shared_data_dir: Path
     forced = runner.invoke(data_app, [*args, "--force"])
     assert forced.exit_code == 0
     assert load_panel(out).frame["ally"].nunique() == summary["allies"]
+
+
+def test_joint_real_spec_builds_on_the_real_panel(cache_env: Path) -> None:
+    import numpy as np
+
+    from bayes_alliance.models.model import AllianceModel
+
+    model = AllianceModel.from_spec("joint-real", "real")
+    # 5 reassurance rows per ally at the median: "auto" must pick the non-centred form
+    assert model.spec.centered is False and not model.spec.correlated
+    assert "exit_capacity" in model.spec.outcome("milex").terms
+    m = model.pymc_model
+    assert "z_ally" in m.named_vars and "a_ally" not in m.named_vars
+    assert np.isfinite(m.compile_logp()(m.initial_point()))
