@@ -23,3 +23,8 @@ LAST_YEAR = 2010
 
 # the patron of the default and real panels (COW code of the USA)
 PATRON_CCODE = 2
+
+#: A chain whose median log density lies more than this many within-chain sds
+#: (median over chains) below the best chain's is reported as stuck in a region
+#: of negligible posterior mass.
+STUCK_LOGP_SDS = 5.0

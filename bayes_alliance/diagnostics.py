@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bayes_alliance.constants import BFMI_MIN, ESS_MIN, PARETO_K_GOOD, RHAT_MAX
+from bayes_alliance.constants import (
+    BFMI_MIN,
+    ESS_MIN,
+    PARETO_K_GOOD,
+    RHAT_MAX,
+    STUCK_LOGP_SDS,
+)
 from bayes_alliance.errors import ReportError
 
 if TYPE_CHECKING:
@@ -113,7 +119,7 @@ def convergence_table(result: FitResult) -> pd.DataFrame:
 
 
 def chain_table(result: FitResult) -> pd.DataFrame:
-    """Divergent transitions and energy BFMI per chain, with pass/fail."""
+    """Divergent transitions, energy BFMI and log-density gap per chain, with pass/fail."""
     import arviz as az
 
     stats = result.idata["sample_stats"]
@@ -124,8 +130,12 @@ def chain_table(result: FitResult) -> pd.DataFrame:
         bfmi = np.atleast_1d(np.asarray(az.bfmi(result.idata)["energy"], float))
     except (KeyError, ValueError):
         bfmi = np.full(n_chain, np.nan)
-    table = pd.DataFrame({"chain": np.arange(n_chain), "divergences": div, "bfmi": bfmi})
-    table["ok"] = (table["divergences"] == 0) & ~(table["bfmi"] < BFMI_MIN)
+    from bayes_alliance.results import logp_gaps
+
+    table = pd.DataFrame({"chain": np.arange(n_chain), "divergences": div, "bfmi": bfmi,
+                          "logp_gap_sds": logp_gaps(stats).round(1)})
+    table["ok"] = ((table["divergences"] == 0) & ~(table["bfmi"] < BFMI_MIN)
+                   & (table["logp_gap_sds"] <= STUCK_LOGP_SDS))
     return table.set_index("chain")
 
 

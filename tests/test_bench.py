@@ -32,6 +32,12 @@ def test_targets_met_and_missed():
     assert t["total_s"]["met"] and t["divergences"]["met"] and t["max_rhat"]["met"]
     assert t["ess_ratio_vs_pymc"]["value"] == pytest.approx(10.0) and t["ess_ratio_vs_pymc"]["met"]
     assert t["size_exponent"]["value"] == pytest.approx(1.0) and t["size_exponent"]["met"]
+    one_bad = [run("nutpie", 1, s, 100, 10.0) for s in (1, 2)] + [
+        run("nutpie", 1, 3, 230, 0.1, rhat=1.5, div=12, ess=9.0)]
+    t = bench.check_targets(bench.summarise(one_bad))
+    assert t["total_s"]["met"]  # the median run is fast...
+    assert t["max_rhat"]["value"] == 1.5 and not t["max_rhat"]["met"]  # ...but one failed
+    assert t["divergences"]["value"] == 12 and t["min_ess_bulk"]["value"] == 9.0
     slow = [run("nutpie", 1, 1, 200, 2.0, ess=300.0), run("nutpie", 4, 1, 3200, 1.0)]
     t = bench.check_targets(bench.summarise(slow))
     assert t["total_s"]["met"] is False and t["min_ess_bulk"]["met"] is False

@@ -131,3 +131,20 @@ def test_loo_predictive_and_compare_tables(fit):
     cmp = dc.compare_table({"a": fit, "b": other})
     assert set(cmp["outcome"]) == set(fit.spec.outcome_names)
     assert np.allclose(cmp["elpd_diff"], 0)
+
+
+def test_logp_gaps_flag_a_chain_stuck_far_below_the_others():
+    import xarray as xr
+
+    from bayes_alliance.constants import STUCK_LOGP_SDS
+    from bayes_alliance.results import logp_gaps
+
+    rng = np.random.default_rng(0)
+    lp = rng.normal(-4600.0, 10.0, size=(4, 500))
+    lp[2] -= 200.0  # one chain trapped in a minor mode
+    gaps = logp_gaps(xr.Dataset({"logp": (("chain", "draw"), lp)}))
+    assert np.flatnonzero(gaps > STUCK_LOGP_SDS).tolist() == [2]
+    assert gaps[2] == pytest.approx(20.0, rel=0.1)
+    same = logp_gaps(xr.Dataset({"lp": (("chain", "draw"), lp[[0, 1, 3]])}))  # PyMC's name
+    assert same.max() < 1.0
+    assert logp_gaps(xr.Dataset({"energy": (("chain", "draw"), lp)})).tolist() == [0] * 4
