@@ -165,23 +165,37 @@ def done_runs(previous: dict[str, Any] | None, settings: dict[str, Any]) -> list
 
 
 def plot_cost(summary: list[dict[str, Any]]):
-    """Figure: total seconds and ESS per second against ally-years, per sampler."""
+    """Figure: cost and ESS per second against ally-years, per sampler (log-log axes).
+
+    On log-log axes a slope of 1 is linear cost; the dotted line shows it from the
+    smallest panel, and the legend gives each sampler's fitted exponent.
+    """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullLocator
 
     fig = Figure(figsize=(10, 4), layout="constrained")
     axes = fig.subplots(1, 2)
     for sampler in sorted({s["sampler"] for s in summary}):
         rows = [s for s in summary if s["sampler"] == sampler]
-        x = np.array([s["rows"] for s in rows])
-        axes[0].plot(x, [s["median_total_s"] for s in rows], "o-", label=sampler)
-        axes[1].plot(x, [s["median_ess_bulk_per_s"] for s in rows], "o-", label=sampler)
+        x = np.array([s["rows"] for s in rows], float)
+        t = np.array([s["median_total_s"] for s in rows], float)
+        slope = size_exponent(list(x), list(t))
+        label = sampler if slope is None else f"{sampler} (time ~ rows^{slope:.2f})"
+        (line,) = axes[0].plot(x, t, "o-", label=label)
+        if len(x) > 1:
+            axes[0].plot(x, t[0] * x / x[0], ":", color=line.get_color(), lw=1)
+        ess = np.maximum([s["median_ess_bulk_per_s"] for s in rows], 1e-3)
+        axes[1].plot(x, ess, "o-", color=line.get_color(), label=sampler)
     axes[0].set(xlabel="ally-years in the panel", ylabel="compile + sampling (s, median)",
-                title="Cost of a 4 x 1000-draw fit")
+                title="Cost of a 4 x 1000-draw fit (dotted: linear)", xscale="log", yscale="log")
     axes[1].set(xlabel="ally-years in the panel", ylabel="min ESS bulk per second (median)",
-                title="Sampling efficiency")
+                title="Sampling efficiency", xscale="log", yscale="log")
+    sizes = sorted({float(s["rows"]) for s in summary})
     for ax in axes:
-        ax.legend()
-        ax.grid(alpha=0.3)
+        ax.set_xticks(sizes, [f"{v:,.0f}" for v in sizes])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3, which="both")
     return fig
 
 
