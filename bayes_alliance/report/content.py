@@ -17,7 +17,7 @@ import pandas as pd
 
 from bayes_alliance import diagnostics as dg
 from bayes_alliance import diagnostics_compare as dc
-from bayes_alliance.constants import BFMI_MIN, ESS_MIN, RHAT_MAX
+from bayes_alliance.constants import BFMI_MIN, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
 from bayes_alliance.report import figures as fg
 
 if TYPE_CHECKING:
@@ -224,7 +224,8 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
                 if v["convergence"]["problems"]]
     s = Section("convergence", "Convergence",
                 f"Look for R-hat <= {RHAT_MAX}, ESS bulk and tail >= {ESS_MIN}, no divergent "
-                f"transitions and BFMI >= {BFMI_MIN}: "
+                f"transitions, BFMI >= {BFMI_MIN} and no chain stuck far below the others' log "
+                f"density (logp_gap_sds > {STUCK_LOGP_SDS}): "
                 + ("every run passed." if ok else "FAILED (" + " | ".join(problems) + ")."), ok)
     s.table("convergence_overview", "Headline numbers over every free parameter, per run.")
     for name, r in runs.items():
@@ -232,7 +233,9 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
         tables[f"convergence_{key}"] = dg.convergence_table(r)
         tables[f"chains_{key}"] = dg.chain_table(r)
         s.table(f"convergence_{key}", f"Run '{name}': population-level parameters.")
-        s.table(f"chains_{key}", f"Run '{name}': divergences and BFMI per chain.")
+        s.table(f"chains_{key}", f"Run '{name}': divergences, BFMI and log-density gap per "
+                "chain (logp_gap_sds: how far the chain's median log density sits below the "
+                "best chain's, in within-chain sds).")
     name, primary = next(iter(runs.items()))
     figures["rank"] = fg.rank_figure(primary)
     figures["energy"] = fg.energy_figure(primary)
