@@ -130,7 +130,7 @@ def chain_table(result: FitResult) -> pd.DataFrame:
         bfmi = np.atleast_1d(np.asarray(az.bfmi(result.idata)["energy"], float))
     except (KeyError, ValueError):
         bfmi = np.full(n_chain, np.nan)
-    from bayes_alliance.results import logp_gaps
+    from bayes_alliance.results import logp_gaps  # lazy, like FitResult above
 
     table = pd.DataFrame({"chain": np.arange(n_chain), "divergences": div, "bfmi": bfmi,
                           "logp_gap_sds": logp_gaps(stats).round(1)})

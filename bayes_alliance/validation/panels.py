@@ -11,9 +11,15 @@ ten have treaty years covering 1950-1979 and include the nuclear hedgers
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
+
+if TYPE_CHECKING:
+    from bayes_alliance.models.model import AllianceModel
 
 #: fixed order in which allies enter a skeleton of ``n`` allies
 ALLY_ORDER: tuple[str, ...] = (
@@ -69,3 +75,18 @@ def skeleton(n_allies: int, first_year: int | None = None, n_years: int | None =
                 f"allies {', '.join(short.index)} are not allies in every year "
                 f"{first_year}-{last}; pick another window or fewer allies")
     return frame.sort_values(["ally", "year"]).reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=8)
+def generating_model(spec: Any, priors: str, n_allies: int, first_year: int | None = None,
+                     n_years: int | None = None, seed: int | None = None) -> AllianceModel:
+    """The model that draws outcomes onto :func:`skeleton` (cached per process).
+
+    ``spec`` is a shipped name, a path or a :class:`~bayes_alliance.models.spec.ModelSpec`;
+    the other arguments are those of :func:`skeleton`. Validation workers call
+    this once per simulation, so the model is built once per structure.
+    """
+    from bayes_alliance.models.model import AllianceModel
+
+    frame = skeleton(n_allies, first_year, n_years, seed=seed)
+    return AllianceModel.from_spec(spec, frame, priors=priors, require_outcomes=False)

@@ -51,38 +51,21 @@ class RecoveryConfig:
 #: parameters on another scale (dispersion, degrees of freedom): left out of the
 #: scatter plots and the RMSE, kept in the coverage and the table
 OFF_SCALE = ("phi_reassure", "nu_milex")
-_GENERATORS: dict[tuple[str, str, int], Any] = {}
-
-
-def _generator(spec: str, priors: str, n_allies: int):
-    from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.validation.panels import skeleton
-
-    key = (spec, priors, n_allies)
-    if key not in _GENERATORS:
-        _GENERATORS[key] = AllianceModel.from_spec(spec, skeleton(n_allies), priors=priors,
-                                                   require_outcomes=False)
-    return _GENERATORS[key]
-
-
 def fit_one(config: dict[str, Any], n_allies: int, rep: int) -> dict[str, Any]:
     """Simulate one panel at the true parameters, fit it, summarise each parameter."""
     from bayes_alliance.data.default import TRUE_PARAMS
-    from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.validation.sampling import readable_truth, sample_parameters
+    from bayes_alliance.validation.panels import generating_model
+    from bayes_alliance.validation.sampling import simulate_and_fit
 
     cfg = RecoveryConfig(**{**config, "sizes": tuple(config["sizes"])})
     seed = int(np.random.SeedSequence([cfg.seed, n_allies, rep]).generate_state(1)[0])
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gen = _generator(cfg.spec, cfg.priors, n_allies)
-        frame, truth = gen.simulate(TRUE_PARAMS, seed=seed)
-        model = AllianceModel.from_spec(gen.spec, frame, priors=cfg.priors)
-        true_values = readable_truth(gen, truth)
-        params, stats = sample_parameters(model, draws=cfg.draws, tune=cfg.tune,
-                                          chains=cfg.chains, seed=seed % (2**31),
-                                          target_accept=cfg.target_accept)
+        gen = generating_model(cfg.spec, cfg.priors, n_allies)
+        frame, true_values, params, stats = simulate_and_fit(
+            gen, TRUE_PARAMS, seed=seed, draws=cfg.draws, tune=cfg.tune, chains=cfg.chains,
+            target_accept=cfg.target_accept)
     rows = []
     for name, value in true_values.items():
         x = np.asarray(params[name].values, float).ravel()

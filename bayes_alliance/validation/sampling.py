@@ -17,9 +17,10 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
-from bayes_alliance.errors import FitError
+from bayes_alliance.errors import FitError, ValidationRunError
 
 if TYPE_CHECKING:
     from bayes_alliance.models.model import AllianceModel
@@ -110,6 +111,40 @@ def sample_parameters(model: AllianceModel, *, draws: int, tune: int, chains: in
     params = readable_parameters(trace, model.spec).load()
     divergences = int(trace["sample_stats"]["diverging"].sum())
     return params, {"divergences": divergences, "sampling_s": round(seconds, 3)}
+
+
+def simulate_and_fit(gen: AllianceModel, params: dict[str, Any], *, seed: int, draws: int,
+                     tune: int, chains: int, target_accept: float
+                     ) -> tuple[pd.DataFrame, dict[str, float], xr.Dataset, dict]:
+    """Draw a panel from ``gen`` at ``params``, refit the same model to it.
+
+    Parameters
+    ----------
+    gen
+        The generating model (:func:`~bayes_alliance.validation.panels.generating_model`).
+    params
+        Fixed parameter values (``{}``: all drawn from the prior), as in
+        :meth:`~bayes_alliance.models.model.AllianceModel.simulate`.
+    seed
+        Seed of the simulation and of the sampler.
+    draws, tune, chains, target_accept
+        NUTS settings of :func:`sample_parameters`.
+
+    Returns
+    -------
+    frame, truth, posterior, stats
+        The simulated panel, the true values by readable name, the readable
+        posterior draws and the sampler stats.
+    """
+    from bayes_alliance.models.model import AllianceModel
+
+    frame, truth = gen.simulate(params, seed=seed)
+    model = AllianceModel.from_spec(gen.spec, frame, priors=gen.priors.prior_set)
+    if model.outcome_names != gen.outcome_names:
+        raise ValidationRunError(f"simulated panel lost outcomes: {model.outcome_names}")
+    posterior, stats = sample_parameters(model, draws=draws, tune=tune, chains=chains,
+                                         seed=seed % (2**31), target_accept=target_accept)
+    return frame, readable_truth(gen, truth), posterior, stats
 
 
 def readable_truth(model: AllianceModel, truth: dict[str, Any]) -> dict[str, float]:

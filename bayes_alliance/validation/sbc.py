@@ -141,29 +141,18 @@ def ranks_of(params: Any, truth: dict[str, float], n_ranks: int) -> dict[str, in
 
 
 # ---------------------------------------------------------------------- one simulation
-_GENERATORS: dict[str, Any] = {}
+def generator(cfg: SBCConfig):
+    """The generating model on the run's skeleton (cached per process)."""
+    from dataclasses import replace
 
-
-def _spec_for(cfg: SBCConfig):
-    from bayes_alliance.models.spec import ModelSpec, load_spec
+    from bayes_alliance.models.spec import load_spec
+    from bayes_alliance.validation.panels import generating_model
 
     spec = load_spec(cfg.spec)
-    if cfg.centered is not None and spec.centered != cfg.centered:
-        spec = ModelSpec.from_dict({**spec.to_dict(), "centered": cfg.centered})
-    return spec
-
-
-def generator(cfg: SBCConfig):
-    """The generating model on the skeleton (cached per process)."""
-    from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.validation.panels import skeleton
-
-    key = json.dumps(cfg.to_dict(), sort_keys=True)
-    if key not in _GENERATORS:
-        frame = skeleton(cfg.n_allies, cfg.first_year, cfg.n_years, seed=cfg.covariate_seed)
-        _GENERATORS[key] = AllianceModel.from_spec(_spec_for(cfg), frame, priors=cfg.priors,
-                                                   require_outcomes=False)
-    return _GENERATORS[key]
+    if cfg.centered is not None:
+        spec = replace(spec, centered=cfg.centered)
+    return generating_model(spec, cfg.priors, cfg.n_allies, cfg.first_year, cfg.n_years,
+                            seed=cfg.covariate_seed)
 
 
 def run_simulation(config: dict[str, Any], index: int) -> dict[str, Any]:
@@ -173,8 +162,7 @@ def run_simulation(config: dict[str, Any], index: int) -> dict[str, Any]:
     returned as ``{"index": ..., "error": ...}`` so that they are recorded,
     not lost.
     """
-    from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.validation.sampling import readable_truth, sample_parameters
+    from bayes_alliance.validation.sampling import simulate_and_fit
 
     cfg = SBCConfig(**config)
     seed = simulation_seed(cfg.seed, index)
@@ -182,15 +170,9 @@ def run_simulation(config: dict[str, Any], index: int) -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gen = generator(cfg)
-            frame, truth = gen.simulate({}, seed=seed)
-            model = AllianceModel.from_spec(gen.spec, frame, priors=cfg.priors)
-            if model.outcome_names != gen.outcome_names:
-                raise ValidationRunError(f"simulated panel lost outcomes: {model.outcome_names}")
-            true_values = readable_truth(gen, truth)
-            params, stats = sample_parameters(model, draws=cfg.draws, tune=cfg.tune,
-                                              chains=cfg.chains, seed=seed % (2**31),
-                                              target_accept=cfg.target_accept)
+            _, true_values, params, stats = simulate_and_fit(
+                generator(cfg), {}, seed=seed, draws=cfg.draws, tune=cfg.tune,
+                chains=cfg.chains, target_accept=cfg.target_accept)
             import arviz as az
 
             ess = az.ess(params, method="bulk")
