@@ -25,7 +25,8 @@ THREAT_EXT = ("threat_ext_rivalries", "threat_ext_mids", "threat_ext_proximity",
               "threat_ext_capability")
 THREAT_OTHER = ("threat_other_rivalries", "threat_other_mids")
 NEW_COLUMNS = ("threat_external", "threat_other", *THREAT_EXT, *THREAT_OTHER, "un_realign_rel",
-               "latent_pct_us", "us_cinc_per_kpers", "dependence", "dependence_us_present")
+               "cinc_latent", "latent_pct_us", "us_cinc_per_kpers", "dependence",
+               "dependence_us_present")
 
 
 @pytest.fixture(scope="module")
@@ -191,9 +192,9 @@ def test_exit_capacity_is_time_comparable(frame: pd.DataFrame) -> None:
     # Estonia in 2005 sits with the other allies, not at Russia's side
     assert _at(frame, "EST", 2005, "un_realign_rel") < 0
     assert _at(frame, "EST", 2005, "exit_capacity") < frame["exit_capacity"].median()
-    # exit_capacity no longer contains nuclear latency
+    # exit_capacity contains neither nuclear latency nor military spending/personnel
     np.testing.assert_allclose(frame["exit_capacity"],
-                               frame["un_realign_rel"] + 10 * frame["cinc"])
+                               frame["un_realign_rel"] + 10 * frame["cinc_latent"])
 
 
 def test_un_imputation_touches_exactly_the_non_member_rows(frame: pd.DataFrame) -> None:
@@ -216,9 +217,15 @@ def test_importance_has_no_military_personnel(frame: pd.DataFrame) -> None:
 
 
 def test_dependence_orders_allies_by_exposure_to_their_means(frame: pd.DataFrame) -> None:
-    # front-line Korea depends on US protection more than Japan, Japan more than Britain
+    # own capability is latent (non-military): spending, an outcome, does not enter
+    np.testing.assert_allclose(
+        frame["dependence"],
+        np.log(frame["threat_ext_capability"] / (10 * frame["cinc_latent"])))
+    # front-line Korea depends on US protection more than Japan or Britain,
+    # small Norway next to the USSR more than West Germany
     rok, jpn, ukg = (_at(frame, a, 1975, "dependence") for a in ("ROK", "JPN", "UKG"))
-    assert rok > jpn > ukg
+    assert rok > max(jpn, ukg) + 1
+    assert _at(frame, "NOR", 1975, "dependence") > _at(frame, "GFR", 1975, "dependence") + 1
     # tiny, exposed Estonia is among the most dependent allies of 2005
     year = frame[frame["year"] == 2005]
     assert _at(frame, "EST", 2005, "dependence") > year["dependence"].quantile(0.8)

@@ -55,8 +55,8 @@ CONTRACT_ORDER = ("ally", "ccode", "year", "reassure", "exposure", "milex_gdp", 
                   "hns", "exit_pursuit", "threat", "exit_capacity", "importance", "retrench",
                   "us_troops", "gdp")
 #: components whose gaps are filled within the ally (interpolation, then nearest year)
-FILLED = ("threat_ext_proximity", "threat_ext_capability", "cinc", "gdp", "gdp_pct_us",
-          "latent_pct_us", "us_cinc_per_kpers", "retrench_us_effort")
+FILLED = ("threat_ext_proximity", "threat_ext_capability", "cinc", "cinc_latent", "gdp",
+          "gdp_pct_us", "latent_pct_us", "us_cinc_per_kpers", "retrench_us_effort")
 TEXT_SOURCE = "speeches"
 NOTE = ("real panel built from public sources (data/sources.toml); columns, units and "
         "construction in data/codebook.md")
@@ -82,18 +82,20 @@ def _fill_within_ally(df: pd.DataFrame) -> pd.DataFrame:
 def _indices(df: pd.DataFrame) -> pd.DataFrame:
     """Combine the components into the covariate indices (natural scales).
 
-    ``dependence = log(threat_ext_capability / (10 cinc))``: the adversaries'
-    distance-discounted capabilities facing the ally per unit of its own.
-    ``dependence_us_present`` adds the US forces on the ally's soil to its own
-    capabilities, ``10 (cinc + us_troops x us_cinc_per_kpers)``.
+    ``dependence = log(threat_ext_capability / (10 cinc_latent))``: the
+    adversaries' distance-discounted capabilities facing the ally per unit of
+    its own latent (non-military) capability, so that its own military
+    spending, an outcome, does not enter. ``dependence_us_present`` adds the
+    US forces on the ally's soil, ``10 (cinc_latent + us_troops x
+    us_cinc_per_kpers)``.
     """
     df["threat_external"] = (df["threat_ext_rivalries"] + df["threat_ext_mids"]
                              + df["threat_ext_proximity"] + df["threat_ext_capability"])
     df["threat_other"] = df["threat_other_rivalries"] + df["threat_other_mids"]
     df["threat"] = df["threat_external"]
-    df["exit_capacity"] = df["un_realign_rel"] + CINC_SCALE * df["cinc"]
+    df["exit_capacity"] = df["un_realign_rel"] + CINC_SCALE * df["cinc_latent"]
     df["importance"] = np.log1p(df["gdp_pct_us"]) + np.log1p(df["latent_pct_us"])
-    own = CINC_SCALE * df["cinc"].where(df["cinc"] > 0)
+    own = CINC_SCALE * df["cinc_latent"].where(df["cinc_latent"] > 0)
     df["dependence"] = np.log(df["threat_ext_capability"] / own)
     with_us = own + CINC_SCALE * df["us_troops"] * df["us_cinc_per_kpers"]
     df["dependence_us_present"] = np.log(df["threat_ext_capability"] / with_us)

@@ -1,6 +1,6 @@
 """Outside options (``exit_capacity``), weight (``importance``) and size (``gdp``).
 
-``exit_capacity = un_realign_rel + 10 * cinc``:
+``exit_capacity = un_realign_rel + 10 * cinc_latent``:
 
 * ``un_realign``: where the ally stands between the patron and the adversary in
   UN General Assembly voting, ``|x_a - x_US| / (|x_a - x_US| + |x_a - x_RUS|)``
@@ -17,8 +17,12 @@
   South Korea to 1990, Japan and Italy to 1955, Taiwan after 1971, ...) take the
   mean ``un_realign_rel`` of the ally's five nearest member years (both flagged
   ``un_realign_rel`` in ``imputed``);
-* ``cinc``: COW Composite Index of National Capability (share of the world's
-  material capabilities), times 10 so that 10% of world capability counts 1.
+* ``cinc_latent``: the COW Composite Index of National Capability without its
+  two military components, the mean of the ally's world shares of iron and
+  steel production, primary energy consumption, total and urban population
+  (latent capability), times 10 so that 10% of the world's counts 1. Military
+  spending and personnel are left out because they are burden-sharing, an
+  outcome of the model (``cinc``, the published index, is kept for comparison).
 
 ``nuclear_level`` (1 nuclear weapons from ``data/facts/nuclear_programmes.csv``,
 0.5 an operating enrichment or reprocessing facility from the Fuhrmann & Tkach
@@ -28,12 +32,8 @@ the exit equation's outcome (``exit_pursuit``), so inside ``exit_capacity`` it
 would explain exit by an earlier step of the same process.
 
 ``importance = log(1 + gdp_pct_us) + log(1 + latent_pct_us)``: the ally's GDP
-and its latent (non-military) capability as percentages of the patron's, each
-logged. ``latent_pct_us`` is the CINC formula without its two military
-components: the mean of the ally's world shares of iron and steel
-production, primary energy consumption, total and urban population, over the
-US's. Military personnel and spending are left out: they are burden-sharing,
-an outcome.
+and its latent capability (``cinc_latent``) as percentages of the patron's,
+each logged; military personnel and spending are left out (burden-sharing).
 
 ``gdp``: ``exp(wbgdp2011est) / 1e9``, billion constant 2011 US dollars
 (Anders, Fariss & Markowitz 2020; that file codes Germany 260 throughout).
@@ -130,17 +130,17 @@ def nuclear_level(keys: pd.DataFrame, inputs: Inputs) -> pd.Series:
 
 
 def _national(inputs: Inputs) -> pd.DataFrame:
-    """State-year ``cinc``, ``latent`` (non-military CINC), ``milper`` and ``gdp``."""
+    """State-year ``cinc``, ``cinc_latent`` (non-military CINC), ``milper`` and ``gdp``."""
     nmc = unify_germany(inputs.frame("cow_nmc"), dedupe=True)
     nmc = nmc[["ccode", "year", "milper", "cinc", *LATENT_COMPONENTS]].copy()
     for col in ("milper", *LATENT_COMPONENTS):  # NMC codes missing values -9
         nmc.loc[nmc[col] < 0, col] = np.nan
     parts = list(LATENT_COMPONENTS)
     shares = nmc[parts] / nmc.groupby("year")[parts].transform("sum")
-    nmc["latent"] = shares.mean(axis=1)
+    nmc["cinc_latent"] = shares.mean(axis=1)
     gdp = unify_germany(inputs.frame("cow_sdp_gdp"), dedupe=True)
     gdp = gdp.assign(gdp=np.exp(gdp["wbgdp2011est"]) / 1e9)[["ccode", "year", "gdp"]]
-    return nmc[["ccode", "year", "milper", "cinc", "latent"]].merge(
+    return nmc[["ccode", "year", "milper", "cinc", "cinc_latent"]].merge(
         gdp, on=["ccode", "year"], how="outer")
 
 
@@ -158,7 +158,8 @@ def capacity_components(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``ally``, ``year``, ``un_dist_us``, ``un_dist_adv``, ``un_realign``,
-        ``un_realign_rel``, ``un_imputed``, ``nuclear_level``, ``cinc``, ``gdp``,
+        ``un_realign_rel``, ``un_imputed``, ``nuclear_level``, ``cinc``,
+        ``cinc_latent``, ``gdp``,
         ``gdp_pct_us``, ``latent_pct_us``, ``us_cinc_per_kpers`` (national
         figures may be missing; the builder fills gaps within the ally).
     """
@@ -166,10 +167,12 @@ def capacity_components(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     patron = national[national["ccode"] == PATRON_CCODE].set_index("year")
     out = keys[["ally", "ccode", "year"]].merge(national, on=["ccode", "year"], how="left")
     out["gdp_pct_us"] = 100.0 * out["gdp"] / out["year"].map(patron["gdp"])
-    out["latent_pct_us"] = 100.0 * out["latent"] / out["year"].map(patron["latent"])
+    out["latent_pct_us"] = (100.0 * out["cinc_latent"]
+                            / out["year"].map(patron["cinc_latent"]))
     out["us_cinc_per_kpers"] = out["year"].map(patron["cinc"] / patron["milper"])
     out["nuclear_level"] = nuclear_level(out, inputs)
     out = out.merge(_un_position(keys, inputs), on=["ally", "year"], how="left")
     return out[["ally", "year", "un_dist_us", "un_dist_adv", "un_realign", "un_realign_rel",
-                "un_imputed", "nuclear_level", "cinc", "gdp", "gdp_pct_us", "latent_pct_us",
+                "un_imputed", "nuclear_level", "cinc", "cinc_latent", "gdp", "gdp_pct_us",
+                "latent_pct_us",
                 "us_cinc_per_kpers"]]

@@ -66,7 +66,8 @@ ENTRIES: dict[str, Entry] = {
                           "allies not in the fact table (Norway, Argentina, Brazil)"),
     "threat": Entry(_T, "= threat_external (the model's threat); measured in t-1",
                     "threat from the alliance's adversaries", "index"),
-    "exit_capacity": Entry(f"{_U}; COW NMC 7.0", "un_realign_rel + 10 x cinc; used by the "
+    "exit_capacity": Entry(f"{_U}; COW NMC 7.0", "un_realign_rel + 10 x cinc_latent; used by "
+                           "the "
                            "reassurance (H1) and exit (H18) equations and joint-real's spending "
                            "equation"),
     "importance": Entry("Anders et al. 2020 GDP; COW NMC 7.0 (non-military components)",
@@ -127,13 +128,14 @@ ENTRIES: dict[str, Entry] = {
                                "non-adversaries other than the US in t-5..t-1), coalition "
                                "fighting excluded", "other recent disputes", "log count"),
     "dependence": Entry("COW NMC 7.0; CShapes 2.0",
-                        "log(threat_ext_capability / (10 x cinc)); driver of H3-H5 (DOMAIN.md: "
-                        "more dependent allies spend more, pay more host-nation support, join "
-                        "US wars more); not yet a model covariate",
+                        "log(threat_ext_capability / (10 x cinc_latent)); driver of H3-H5 "
+                        "(DOMAIN.md: more dependent allies spend more, pay more host-nation "
+                        "support, join US wars more); not yet a model covariate",
                         "dependence on US protection: adversary-to-ally capability ratio",
                         "log ratio"),
     "dependence_us_present": Entry("COW NMC 7.0; CShapes 2.0; troopdata",
-                                   "log(threat_ext_capability / (10 x (cinc + us_troops x "
+                                   "log(threat_ext_capability / (10 x (cinc_latent + us_troops "
+                                   "x "
                                    "us_cinc_per_kpers))); dependence with the US forces on the "
                                    "ally's soil counted as its own",
                                    "dependence net of US forces present", "log ratio"),
@@ -155,13 +157,15 @@ ENTRIES: dict[str, Entry] = {
                            "no longer inside exit_capacity (latency is a stage of the pursuit "
                            "that exit_pursuit records); used by no equation of the shipped "
                            "specs", "nuclear outside option", "0 / 0.5 / 1"),
-    "cinc": Entry("COW NMC 7.0", "cinc as published", "Composite Index of National "
+    "cinc": Entry("COW NMC 7.0", "cinc as published (for comparison; contains military "
+                  "spending and personnel, so no index uses it)", "Composite Index of National "
                   "Capability", "share of world"),
     "gdp_pct_us": Entry("Anders et al. 2020", "100 x gdp / US gdp",
                         "economic weight relative to the patron", "percent of US"),
-    "latent_pct_us": Entry("COW NMC 7.0", "100 x latent / US latent; latent = mean world share "
-                           "of iron and steel, primary energy, total and urban population "
-                           "(CINC without milex and milper)",
+    "cinc_latent": Entry("COW NMC 7.0", "mean world share of iron and steel, primary energy, "
+                         "total and urban population (the CINC without milex and milper)",
+                         "latent (non-military) capability", "share of world"),
+    "latent_pct_us": Entry("COW NMC 7.0", "100 x cinc_latent / US cinc_latent",
                            "latent (non-military) capability relative to the patron",
                            "percent of US"),
     "us_cinc_per_kpers": Entry("COW NMC 7.0", "US cinc / US milper (thousands)",
@@ -179,7 +183,7 @@ ENTRIES: dict[str, Entry] = {
                                  "which source gave exit_pursuit", "label"),
     "imputed": Entry("builder", "semicolon list of components filled: within-ally "
                      "interpolation / nearest year (threat_ext_proximity, "
-                     "threat_ext_capability, cinc, gdp, gdp_pct_us, latent_pct_us, "
+                     "threat_ext_capability, cinc, cinc_latent, gdp, gdp_pct_us, latent_pct_us, "
                      "us_cinc_per_kpers, retrench_us_effort) or UN gaps (un_realign_rel)",
                      "components filled for the row", "label"),
 }
