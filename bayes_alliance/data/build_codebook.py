@@ -98,8 +98,8 @@ ENTRIES: dict[str, Entry] = {
                              "over-count factor detected in the rebuild series", "factor"),
     "threat_external": Entry(_T, "threat_ext_rivalries + threat_ext_mids + "
                              "threat_ext_proximity + threat_ext_capability (all t-1); "
-                             "adversaries: USSR/Russia, Warsaw Pact states to 1989 (Albania, "
-                             "GDR 1990), PRC, North Korea, North Vietnam/Vietnam 1954-1991, Cuba "
+                             "adversaries: USSR/Russia, Warsaw Pact states to 1989 (Albania "
+                             "1990), PRC, North Korea, North Vietnam/Vietnam 1954-1991, Cuba "
                              "1961-1991", "threat from the alliance's adversaries", "index"),
     "threat_other": Entry("Thompson-Dreyer rivalries; GML MID 2.2.1",
                           "threat_other_rivalries + threat_other_mids (t-1): rivals and "

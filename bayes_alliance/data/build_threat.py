@@ -60,7 +60,7 @@ ADVERSARIES: dict[int, tuple[str, int, int]] = {
     731: ("North Korea", 1948, LAST_YEAR),
     816: ("North Vietnam / Vietnam", 1954, 1991),
     40: ("Cuba", 1961, 1991),
-    265: ("German Democratic Republic", 1954, 1990),
+    265: ("German Democratic Republic", 1954, 1989),
     290: ("Poland", 1945, 1989),
     310: ("Hungary", 1945, 1989),
     315: ("Czechoslovakia", 1948, 1989),
@@ -70,6 +70,8 @@ ADVERSARIES: dict[int, tuple[str, int, int]] = {
 }
 #: the Soviet bloc (USSR and Warsaw Pact members), whose capabilities are summed
 BLOC: tuple[int, ...] = (365, 265, 290, 310, 315, 339, 355, 360)
+#: adversaries other than the bloc with distances in the CShapes extract
+REACH: dict[int, str] = {710: "prc", 731: "prk"}
 #: panel allies' land borders with Warsaw Pact members (not in the CShapes extract)
 BLOC_BORDERS: dict[int, tuple[int, ...]] = {GFR: (265, 315), 350: (339, 355), 640: (355,)}
 #: targets of each US-led war and the state it defends (war names of us_interventions.csv)
@@ -114,6 +116,11 @@ def _rivalries(inputs: Inputs) -> pd.DataFrame:
     return counts.reset_index()
 
 
+def _mids(inputs: Inputs) -> pd.DataFrame:
+    """GML dispute rows with the panel's German codes on both sides."""
+    return unify_germany(unify_germany(inputs.frame("gml_mids"), code="ccode1"), code="ccode2")
+
+
 def coalition_dyads(inputs: Inputs) -> set[tuple[int, int, int]]:
     """(member, target, year) of US-led war coalitions fighting the war's target.
 
@@ -123,7 +130,7 @@ def coalition_dyads(inputs: Inputs) -> set[tuple[int, int, int]]:
         When ``data/facts/us_interventions.csv`` names a war without targets in
         :data:`WAR_TARGETS`.
     """
-    mids = unify_germany(unify_germany(inputs.frame("gml_mids"), code="ccode1"), code="ccode2")
+    mids = _mids(inputs)
     war = unify_germany(inputs.frame("cow_war_inter"), code="ccode1")
     out: set[tuple[int, int, int]] = set()
     for w in fact_table("us_interventions").itertuples(index=False):
@@ -152,7 +159,7 @@ def coalition_dyads(inputs: Inputs) -> set[tuple[int, int, int]]:
 
 def _disputes(inputs: Inputs) -> pd.DataFrame:
     """Dispute windows by state-year: log(1 + distinct disputes), adversary and other."""
-    mids = unify_germany(unify_germany(inputs.frame("gml_mids"), code="ccode1"), code="ccode2")
+    mids = _mids(inputs)
     mids = mids[mids["ccode2"] != PATRON_CCODE]
     war = coalition_dyads(inputs)
     fighting = [(c, t, y) in war for c, t, y in
@@ -173,7 +180,7 @@ def _proximities(inputs: Inputs) -> pd.DataFrame:
     """State-year proximity (0-1) to the Soviet bloc, the PRC and North Korea."""
     dist = inputs.frame("cow_mindist")
     dist = unify_germany(unify_germany(dist, code="ccode1"), code="ccode2")
-    wanted = {365: "bloc", 710: "prc", 731: "prk"}
+    wanted = {365: "bloc", **REACH}
     parts = []
     for here, there in (("ccode1", "ccode2"), ("ccode2", "ccode1")):
         part = dist[dist[there].isin(list(wanted))]
@@ -183,10 +190,8 @@ def _proximities(inputs: Inputs) -> pd.DataFrame:
     prox = PROXIMITY_SCALE_KM / (PROXIMITY_SCALE_KM + km)
     prox = prox.reindex(columns=list(wanted.values())).reset_index()
     for ally, neighbours in BLOC_BORDERS.items():
-        border = (prox["ccode"] == ally) & pd.concat(
-            [_is_adversary(pd.Series(n, index=prox.index), prox["year"]) for n in neighbours],
-            axis=1).any(axis=1)
-        prox.loc[border, "bloc"] = 1.0
+        years = {y for n in neighbours for y in range(ADVERSARIES[n][1], ADVERSARIES[n][2] + 1)}
+        prox.loc[(prox["ccode"] == ally) & prox["year"].isin(years), "bloc"] = 1.0
     return prox
 
 
@@ -194,7 +199,7 @@ def _capabilities(inputs: Inputs) -> pd.DataFrame:
     """Year-by-year CINC of the Soviet bloc, the PRC and North Korea (wide)."""
     nmc = inputs.frame("cow_nmc")[["ccode", "year", "cinc"]]
     nmc = nmc[_is_adversary(nmc["ccode"], nmc["year"])]
-    group = nmc["ccode"].map(lambda c: "bloc" if c in BLOC else {710: "prc", 731: "prk"}.get(c))
+    group = nmc["ccode"].map({**dict.fromkeys(BLOC, "bloc"), **REACH})
     return (nmc.assign(to=group).dropna(subset=["to"]).groupby(["year", "to"])["cinc"].sum()
             .unstack("to").reindex(columns=["bloc", "prc", "prk"]).fillna(0.0))
 
