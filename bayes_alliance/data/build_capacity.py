@@ -2,16 +2,20 @@
 
 ``exit_capacity = un_realign_rel + 10 * cinc_latent``:
 
-* ``un_realign``: where the ally stands between the patron and the adversary in
-  UN General Assembly voting, ``|x_a - x_US| / (|x_a - x_US| + |x_a - x_RUS|)``
-  with ``x`` the dynamic ideal points of Bailey, Strezhnev & Voeten (2017): 0 at
-  the US, 1 at the USSR/Russia, 0.5 equidistant (``un_dist_us`` and
-  ``un_dist_adv`` are the two distances);
+* ``un_realign``: where the ally stands between the patron and its adversaries
+  in UN General Assembly voting, ``|x_a - x_US| / (|x_a - x_US| + |x_a - x_adv|)``
+  with ``x`` the dynamic ideal points of Bailey, Strezhnev & Voeten (2017) and
+  ``x_adv`` the mean ideal point of the alliance's adversaries voting that year
+  (:data:`~bayes_alliance.data.build_threat.ADVERSARIES`: the USSR/Russia, its
+  Warsaw Pact allies to 1989, the PRC, Cuba and Vietnam to 1991, North Korea
+  from 1991): 0 at the US, 1 at the adversaries, 0.5 equidistant (``un_dist_us``
+  and ``un_dist_adv`` are the two distances). Russia alone would not do: in
+  1992-1995 its ideal point sat among the Western allies';
 * ``un_realign_rel``: ``un_realign`` minus its median over the panel's allies
   that are UN members that year. Raw agreement and the raw position both drift
-  (as Russia moved towards the assembly's centre after 1991 nearly every ally
-  drew closer to it: the median ``un_realign`` is 0.12 in the 1950s and 0.79 in
-  the 2000s), so only the ally's position relative to its fellow allies is
+  (as the adversaries moved towards the assembly's centre after the Cold War,
+  the allies' median ``un_realign`` rose from about 0.1 in the 1950s to about
+  0.6 in the 2000s), so only the ally's position relative to its fellow allies is
   comparable across decades. Years without recorded votes inside an ally's UN
   membership (1964) are interpolated; years outside it (West Germany to 1972,
   South Korea to 1990, Japan and Italy to 1955, Taiwan after 1971, ...) take the
@@ -56,11 +60,10 @@ from bayes_alliance.data.build_inputs import (
     fact_table,
     unify_germany,
 )
+from bayes_alliance.data.build_threat import ADVERSARIES, is_adversary
 
 __all__ = ["LATENT", "LATENT_COMPONENTS", "capacity_components", "nuclear_level"]
 
-#: COW abbreviation of the adversary in the UN ideal-point file
-ADVERSARY_ABB = "RUS"
 #: non-member UN years take the mean of this many nearest member years
 NEAREST_YEARS = 5
 #: NMC components of the CINC that are not military
@@ -80,7 +83,7 @@ def _un_position(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     out = keys[["ally", "year"]].merge(un[["ally", "year", "idealpoint"]],
                                        on=["ally", "year"], how="left")
     out["un_dist_us"] = (out["idealpoint"] - out["year"].map(points["USA"])).abs()
-    out["un_dist_adv"] = (out["idealpoint"] - out["year"].map(points[ADVERSARY_ABB])).abs()
+    out["un_dist_adv"] = (out["idealpoint"] - out["year"].map(_adversary_point(un))).abs()
     out["un_realign"] = out["un_dist_us"] / (out["un_dist_us"] + out["un_dist_adv"])
     rel = out["un_realign"] - out.groupby("year")["un_realign"].transform("median")
     out["un_imputed"] = rel.isna()
@@ -88,6 +91,15 @@ def _un_position(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     out["un_realign_rel"] = rel.fillna(_nearest_member_mean(out["ally"], out["year"], rel))
     return out[["ally", "year", "un_dist_us", "un_dist_adv", "un_realign", "un_realign_rel",
                 "un_imputed"]]
+
+
+def _adversary_point(un: pd.DataFrame) -> pd.Series:
+    """Mean ideal point, by year, of the alliance's adversaries that vote in the UN."""
+    codes = fact_table("cow_country_codes")
+    codes = codes[codes["ccode"].isin(list(ADVERSARIES))]
+    adv = un.merge(codes[["ccode", "abbrev"]], left_on="ally", right_on="abbrev")
+    adv = adv[is_adversary(adv["ccode"], adv["year"])]
+    return adv.groupby("year")["idealpoint"].mean()
 
 
 def _nearest_member_mean(ally: pd.Series, year: pd.Series, value: pd.Series) -> pd.Series:

@@ -141,12 +141,13 @@ ENTRIES: dict[str, Entry] = {
                                    "dependence net of US forces present", "log ratio"),
     "un_dist_us": Entry(_U, "abs(ideal point - US ideal point); missing outside UN "
                         "membership", "UN ideal-point distance to the US", "ideal-point units"),
-    "un_dist_adv": Entry(_U, "abs(ideal point - USSR/Russia ideal point); missing outside UN "
-                         "membership", "UN ideal-point distance to the USSR/Russia",
-                         "ideal-point units"),
+    "un_dist_adv": Entry(_U, "abs(ideal point - mean ideal point of the adversaries voting "
+                         "that year: USSR/Russia, Warsaw Pact to 1989, PRC, Cuba and Vietnam "
+                         "to 1991, North Korea); missing outside UN membership",
+                         "UN ideal-point distance to the adversaries", "ideal-point units"),
     "un_realign": Entry(_U, "un_dist_us / (un_dist_us + un_dist_adv); drifts upward over time "
-                        "(Russia's move to the assembly's centre), so not used directly",
-                        "position between the US (0) and the USSR/Russia (1)", "0-1"),
+                        "(the adversaries moved to the assembly's centre), so not used directly",
+                        "position between the US (0) and the adversaries (1)", "0-1"),
     "un_realign_rel": Entry(_U, "un_realign minus its median over the UN-member allies that "
                             "year; 1964 interpolated; non-member years: mean of the ally's 5 "
                             "nearest member years (flagged in imputed; see Imputation below)",

@@ -51,7 +51,7 @@ from bayes_alliance.data.build_inputs import GFR, Inputs, fact_table, unify_germ
 from bayes_alliance.errors import DataSourceError
 
 __all__ = ["ADVERSARIES", "BLOC", "BLOC_BORDERS", "MID_WINDOW", "WAR_TARGETS",
-           "coalition_dyads", "threat_components"]
+           "coalition_dyads", "is_adversary", "threat_components"]
 
 #: the alliance's adversaries: COW code -> (name, first year, last year counted)
 ADVERSARIES: dict[int, tuple[str, int, int]] = {
@@ -90,7 +90,7 @@ CINC_SCALE = 10.0
 LAG = 1
 
 
-def _is_adversary(code: pd.Series, year: pd.Series) -> pd.Series:
+def is_adversary(code: pd.Series, year: pd.Series) -> pd.Series:
     """True where ``code`` is an adversary of the alliance in ``year``."""
     first = code.map({c: a for c, (_, a, _) in ADVERSARIES.items()})
     last = code.map({c: b for c, (_, _, b) in ADVERSARIES.items()})
@@ -109,7 +109,7 @@ def _rivalries(inputs: Inputs) -> pd.DataFrame:
                       for a, b in zip(spells["styear"], spells["endyear"], strict=True)]
     years = unify_germany(spells.explode("year").astype({"year": int}))
     years = years[years["rival"] != PATRON_CCODE]
-    years["ext"] = _is_adversary(years["rival"], years["year"])
+    years["ext"] = is_adversary(years["rival"], years["year"])
     counts = (years.groupby(["ccode", "year", "ext"])["rivalryno"].nunique()
               .unstack("ext", fill_value=0).reindex(columns=[True, False], fill_value=0))
     counts.columns = ["threat_ext_rivalries", "threat_other_rivalries"]
@@ -165,7 +165,7 @@ def _disputes(inputs: Inputs) -> pd.DataFrame:
     fighting = [(c, t, y) in war for c, t, y in
                 zip(mids["ccode1"], mids["ccode2"], mids["year"], strict=True)]
     mids = mids[~np.array(fighting, dtype=bool)]
-    mids = mids.assign(ext=_is_adversary(mids["ccode2"], mids["year"]))
+    mids = mids.assign(ext=is_adversary(mids["ccode2"], mids["year"]))
     own = mids[["ccode1", "year", "dispnum", "ext"]].drop_duplicates()
     # a dispute active in year y counts in the windows ending y .. y+4, once each
     spread = pd.concat([own.assign(year=own["year"] + k) for k in range(MID_WINDOW)])
@@ -198,7 +198,7 @@ def _proximities(inputs: Inputs) -> pd.DataFrame:
 def _capabilities(inputs: Inputs) -> pd.DataFrame:
     """Year-by-year CINC of the Soviet bloc, the PRC and North Korea (wide)."""
     nmc = inputs.frame("cow_nmc")[["ccode", "year", "cinc"]]
-    nmc = nmc[_is_adversary(nmc["ccode"], nmc["year"])]
+    nmc = nmc[is_adversary(nmc["ccode"], nmc["year"])]
     group = nmc["ccode"].map({**dict.fromkeys(BLOC, "bloc"), **REACH})
     return (nmc.assign(to=group).dropna(subset=["to"]).groupby(["year", "to"])["cinc"].sum()
             .unstack("to").reindex(columns=["bloc", "prc", "prk"]).fillna(0.0))
