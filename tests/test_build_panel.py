@@ -150,9 +150,13 @@ def test_exit_pursuit_follows_facts_and_bleek(frame: pd.DataFrame, inputs: Input
 
 def test_threat_agrees_with_latent_territorial_threat(frame: pd.DataFrame,
                                                      inputs: Inputs) -> None:
+    # territorial threat comes mostly from neighbours, not from the alliance's
+    # adversaries, so it tracks the total of external and other threat
     both = frame.merge(inputs.frame("terrthreat"), on=["ccode", "year"])
     assert len(both) > 2000
-    assert both["threat"].corr(both["lterrthreat"], method="spearman") > 0.4
+    total = both["threat_external"] + both["threat_other"]
+    assert total.corr(both["lterrthreat"], method="spearman") > 0.4
+    assert both["threat_other"].corr(both["lterrthreat"], method="spearman") > 0.4
 
 
 def test_exit_pursuit_agrees_with_owid_expansion_of_bleek(frame: pd.DataFrame,
@@ -178,8 +182,7 @@ def test_covariate_indices_have_sensible_shapes(frame: pd.DataFrame) -> None:
     # the Mansfield/Vietnam years press harder than the early 1980s
     europe = frame[frame["region"] == "europe"].groupby("year")["retrench"].mean()
     assert europe.loc[1971] > europe.loc[1983] + 1
-    assert frame["threat_proximity"].between(0, 1).all()
-    assert frame["un_agree_ussr"].between(0, 1).all()
+    assert frame["threat_ext_proximity"].between(0, 1).all()
 
 
 def test_codebook_is_complete_and_up_to_date(frame: pd.DataFrame, inputs: Inputs) -> None:

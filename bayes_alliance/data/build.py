@@ -12,8 +12,8 @@ code, so it is built once and reused offline. One module per column group:
 ``build_allies``       who is an ally when (ATOP years, curated treaty allies)
 ``build_milex``        ``milex_gdp`` (SIPRI, spliced COW NMC fallback)
 ``build_troops``       ``us_troops`` (Kane / legacy / rebuild, multiple counts found)
-``build_threat``       ``threat`` components (rivalries, disputes, proximity)
-``build_capacity``     ``exit_capacity``, ``importance``, ``gdp``
+``build_threat``       ``threat`` (external) and ``threat_other`` components
+``build_capacity``     ``exit_capacity``, ``importance``, ``gdp``, ``nuclear_level``
 ``build_retrench``     ``retrench`` (episodes by region, fall in US defence effort)
 ``build_outcomes``     ``intervene``, ``exit_pursuit``
 ``build_text``         ``reassure``, ``exposure`` from the text measure
@@ -40,7 +40,7 @@ from bayes_alliance.data.build_milex import milex_gdp
 from bayes_alliance.data.build_outcomes import exit_pursuit, intervene
 from bayes_alliance.data.build_retrench import retrench_components
 from bayes_alliance.data.build_text import measure_available, text_counts
-from bayes_alliance.data.build_threat import threat_components
+from bayes_alliance.data.build_threat import CINC_SCALE, threat_components
 from bayes_alliance.data.build_troops import us_troops
 from bayes_alliance.data.panel import Panel, validate_frame
 from bayes_alliance.data.sources import cache_dir, fetch, is_available, registry, sha256_file
@@ -55,8 +55,8 @@ CONTRACT_ORDER = ("ally", "ccode", "year", "reassure", "exposure", "milex_gdp", 
                   "hns", "exit_pursuit", "threat", "exit_capacity", "importance", "retrench",
                   "us_troops", "gdp")
 #: components whose gaps are filled within the ally (interpolation, then nearest year)
-FILLED = ("threat_proximity", "cinc", "gdp", "gdp_pct_us", "milper_pct_us",
-          "retrench_us_effort")
+FILLED = ("threat_ext_proximity", "threat_ext_capability", "cinc", "cinc_latent", "gdp",
+          "gdp_pct_us", "latent_pct_us", "us_cinc_per_kpers", "retrench_us_effort")
 TEXT_SOURCE = "speeches"
 NOTE = ("real panel built from public sources (data/sources.toml); columns, units and "
         "construction in data/codebook.md")
@@ -74,16 +74,31 @@ def _fill_within_ally(df: pd.DataFrame) -> pd.DataFrame:
             lambda s: s.interpolate(limit_area="inside").ffill().bfill())
         filled[missing & out[col].notna()] += col + ";"
     un = out.pop("un_imputed").astype(bool)
-    filled[un] += "un_agree_ussr;"
+    filled[un] += "un_realign_rel;"
     out["imputed"] = filled.str.rstrip(";").replace("", pd.NA).astype("string")
     return out
 
 
 def _indices(df: pd.DataFrame) -> pd.DataFrame:
-    """Combine the components into the four covariate indices (natural scales)."""
-    df["threat"] = df["threat_rivalries"] + df["threat_mids"] + df["threat_proximity"]
-    df["exit_capacity"] = df["un_agree_ussr"] + df["nuclear_level"] + 10.0 * df["cinc"]
-    df["importance"] = np.log1p(df["gdp_pct_us"]) + np.log1p(df["milper_pct_us"])
+    """Combine the components into the covariate indices (natural scales).
+
+    ``dependence = log(threat_ext_capability / (10 cinc_latent))``: the
+    adversaries' distance-discounted capabilities facing the ally per unit of
+    its own latent (non-military) capability, so that its own military
+    spending, an outcome, does not enter. ``dependence_us_present`` adds the
+    US forces on the ally's soil, ``10 (cinc_latent + us_troops x
+    us_cinc_per_kpers)``.
+    """
+    df["threat_external"] = (df["threat_ext_rivalries"] + df["threat_ext_mids"]
+                             + df["threat_ext_proximity"] + df["threat_ext_capability"])
+    df["threat_other"] = df["threat_other_rivalries"] + df["threat_other_mids"]
+    df["threat"] = df["threat_external"]
+    df["exit_capacity"] = df["un_realign_rel"] + CINC_SCALE * df["cinc_latent"]
+    df["importance"] = np.log1p(df["gdp_pct_us"]) + np.log1p(df["latent_pct_us"])
+    own = CINC_SCALE * df["cinc_latent"].where(df["cinc_latent"] > 0)
+    df["dependence"] = np.log(df["threat_ext_capability"] / own)
+    with_us = own + CINC_SCALE * df["us_troops"] * df["us_cinc_per_kpers"]
+    df["dependence_us_present"] = np.log(df["threat_ext_capability"] / with_us)
     df["retrench"] = df["retrench_events"] + df["retrench_us_effort"]
     return df
 

@@ -37,6 +37,8 @@ class Entry:
 
 
 _S = "SIPRI Military Expenditure Database 2021"
+_T = "Thompson-Dreyer rivalries; GML MID 2.2.1; CShapes 2.0; COW NMC 7.0"
+_U = "UN ideal points (Bailey, Strezhnev & Voeten 2017)"
 ENTRIES: dict[str, Entry] = {
     "ally": Entry("data/facts/us_allies.csv; ATOP 5.1", "COW abbreviation; West Germany "
                   "(GFR) to 1990, unified Germany (GMY) from 1991"),
@@ -62,12 +64,15 @@ ENTRIES: dict[str, Entry] = {
     "exit_pursuit": Entry("data/facts/nuclear_programmes.csv; Bleek 2017",
                           "1 in curated exploration/pursuit years; Bleek (2017) years for "
                           "allies not in the fact table (Norway, Argentina, Brazil)"),
-    "threat": Entry("Thompson-Dreyer rivalries; GML MID 2.2.1; CShapes 2.0",
-                    "threat_rivalries + threat_mids + threat_proximity"),
-    "exit_capacity": Entry("UN voting (Bailey et al.); nuclear facts; Nuclear Latency 1.2; "
-                           "COW NMC 7.0", "un_agree_ussr + nuclear_level + 10 x cinc"),
-    "importance": Entry("Anders et al. 2020 GDP; COW NMC 7.0",
-                        "log(1 + gdp_pct_us) + log(1 + milper_pct_us)"),
+    "threat": Entry(_T, "= threat_external (the model's threat); measured in t-1",
+                    "threat from the alliance's adversaries", "index"),
+    "exit_capacity": Entry(f"{_U}; COW NMC 7.0", "un_realign_rel + 10 x cinc_latent; used by "
+                           "the "
+                           "reassurance (H1) and exit (H18) equations and joint-real's spending "
+                           "equation"),
+    "importance": Entry("Anders et al. 2020 GDP; COW NMC 7.0 (non-military components)",
+                        "log(1 + gdp_pct_us) + log(1 + latent_pct_us); no military personnel "
+                        "or spending (those are burden-sharing)"),
     "retrench": Entry("data/facts/retrenchment_events.csv; " + _S,
                       "retrench_events + retrench_us_effort (varies by year and region)"),
     "us_troops": Entry("troopdata (Allen, Flynn & Martinez Machain 2022; Kane 2006)",
@@ -91,29 +96,82 @@ ENTRIES: dict[str, Entry] = {
                              "2, 3 or 4 when the rebuild's annual figure is within 5% of that "
                              "multiple of the reference (>= 100 personnel); 1 otherwise",
                              "over-count factor detected in the rebuild series", "factor"),
-    "threat_rivalries": Entry("Thompson & Dreyer 2012", "count of ongoing rivalries",
-                              "strategic rivalries the ally is party to", "count"),
-    "threat_mids": Entry("GML MID 2.2.1", "log(1 + distinct disputes in t-4..t)",
-                         "recent militarized disputes of the ally", "log count"),
-    "threat_proximity": Entry("CShapes 2.0 minimum distances",
-                              "1000 / (1000 + km to the nearest of USSR/Russia, PRC, DPRK)",
-                              "closeness to the nearest principal US adversary", "0-1"),
-    "un_agree_ussr": Entry("Bailey, Strezhnev & Voeten 2017",
-                           "PctAgreeRUSSIA; non-member years: regional mean of the allies; "
-                           "1964 (no recorded votes) interpolated",
-                           "share of UN votes agreeing with the USSR/Russia", "share 0-1"),
-    "un_agree_us": Entry("Bailey, Strezhnev & Voeten 2017", "PctAgreeUS, filled as "
-                         "un_agree_ussr", "share of UN votes agreeing with the US",
-                         "share 0-1"),
+    "threat_external": Entry(_T, "threat_ext_rivalries + threat_ext_mids + "
+                             "threat_ext_proximity + threat_ext_capability (all t-1); "
+                             "adversaries: USSR/Russia, Warsaw Pact states to 1989 (Albania "
+                             "1990), PRC, North Korea, North Vietnam/Vietnam 1954-1991, Cuba "
+                             "1961-1991", "threat from the alliance's adversaries", "index"),
+    "threat_other": Entry("Thompson-Dreyer rivalries; GML MID 2.2.1",
+                          "threat_other_rivalries + threat_other_mids (t-1): rivals and "
+                          "disputes that are not adversaries (other US allies included: "
+                          "Greece-Turkey, Argentina-UK), the US itself excluded",
+                          "other threats (a control)", "index"),
+    "threat_ext_rivalries": Entry("Thompson & Dreyer 2012", "ongoing rivalries with an "
+                                  "adversary in t-1", "strategic rivalries with the "
+                                  "alliance's adversaries", "count"),
+    "threat_ext_mids": Entry("GML MID 2.2.1", "log(1 + distinct disputes with an adversary in "
+                             "t-5..t-1), a US-led war coalition's own fighting excluded",
+                             "recent militarized disputes with the adversaries", "log count"),
+    "threat_ext_proximity": Entry("CShapes 2.0 minimum distances; Warsaw Pact land borders",
+                                  "1000 / (1000 + km to the nearest of the Soviet bloc, PRC, "
+                                  "DPRK) in t-1; a land border with a Warsaw Pact member "
+                                  "(GFR, GRC, TUR) counts as 0 km",
+                                  "closeness to the nearest adversary", "0-1"),
+    "threat_ext_capability": Entry("COW NMC 7.0; CShapes 2.0", "10 x sum of CINC x "
+                                   "proximity over the Soviet bloc (summed CINC), PRC and "
+                                   "DPRK, in t-1", "adversaries' capabilities discounted by "
+                                   "distance", "10 x share of world"),
+    "threat_other_rivalries": Entry("Thompson & Dreyer 2012", "ongoing rivalries with "
+                                    "non-adversaries other than the US in t-1",
+                                    "other strategic rivalries", "count"),
+    "threat_other_mids": Entry("GML MID 2.2.1", "log(1 + distinct disputes with "
+                               "non-adversaries other than the US in t-5..t-1), coalition "
+                               "fighting excluded", "other recent disputes", "log count"),
+    "dependence": Entry("COW NMC 7.0; CShapes 2.0",
+                        "log(threat_ext_capability / (10 x cinc_latent)); driver of H3-H5 "
+                        "(DOMAIN.md: more dependent allies spend more, pay more host-nation "
+                        "support, join US wars more); not yet a model covariate",
+                        "dependence on US protection: adversary-to-ally capability ratio",
+                        "log ratio"),
+    "dependence_us_present": Entry("COW NMC 7.0; CShapes 2.0; troopdata",
+                                   "log(threat_ext_capability / (10 x (cinc_latent + us_troops "
+                                   "x "
+                                   "us_cinc_per_kpers))); dependence with the US forces on the "
+                                   "ally's soil counted as its own",
+                                   "dependence net of US forces present", "log ratio"),
+    "un_dist_us": Entry(_U, "abs(ideal point - US ideal point); missing outside UN "
+                        "membership", "UN ideal-point distance to the US", "ideal-point units"),
+    "un_dist_adv": Entry(_U, "abs(ideal point - mean ideal point of the adversaries voting "
+                         "that year: USSR/Russia, Warsaw Pact to 1989, PRC, Cuba and Vietnam "
+                         "to 1991, North Korea); missing outside UN membership",
+                         "UN ideal-point distance to the adversaries", "ideal-point units"),
+    "un_realign": Entry(_U, "un_dist_us / (un_dist_us + un_dist_adv); drifts upward over time "
+                        "(the adversaries moved to the assembly's centre), so not used directly",
+                        "position between the US (0) and the adversaries (1)", "0-1"),
+    "un_realign_rel": Entry(_U, "un_realign minus its median over the UN-member allies that "
+                            "year; 1964 interpolated; non-member years: mean of the ally's 5 "
+                            "nearest member years (flagged in imputed; see Imputation below)",
+                            "position towards the adversary relative to the other allies",
+                            "difference of shares"),
     "nuclear_level": Entry("data/facts/nuclear_programmes.csv; Fuhrmann & Tkach 2015",
-                           "1 weapons, 0.5 operating enrichment/reprocessing facility, else 0",
-                           "nuclear outside option", "0 / 0.5 / 1"),
-    "cinc": Entry("COW NMC 7.0", "cinc as published", "Composite Index of National "
+                           "1 weapons, 0.5 operating enrichment/reprocessing facility, else 0; "
+                           "no longer inside exit_capacity (latency is a stage of the pursuit "
+                           "that exit_pursuit records); used by no equation of the shipped "
+                           "specs", "nuclear outside option", "0 / 0.5 / 1"),
+    "cinc": Entry("COW NMC 7.0", "cinc as published (for comparison; contains military "
+                  "spending and personnel, so no index uses it)", "Composite Index of National "
                   "Capability", "share of world"),
     "gdp_pct_us": Entry("Anders et al. 2020", "100 x gdp / US gdp",
                         "economic weight relative to the patron", "percent of US"),
-    "milper_pct_us": Entry("COW NMC 7.0", "100 x milper / US milper",
-                           "military personnel relative to the patron", "percent of US"),
+    "cinc_latent": Entry("COW NMC 7.0", "mean world share of iron and steel, primary energy, "
+                         "total and urban population (the CINC without milex and milper)",
+                         "latent (non-military) capability", "share of world"),
+    "latent_pct_us": Entry("COW NMC 7.0", "100 x cinc_latent / US cinc_latent",
+                           "latent (non-military) capability relative to the patron",
+                           "percent of US"),
+    "us_cinc_per_kpers": Entry("COW NMC 7.0", "US cinc / US milper (thousands)",
+                               "US capability per thousand US military personnel",
+                               "share of world per 1000"),
     "retrench_events": Entry("data/facts/retrenchment_events.csv",
                              "episodes active in the year for the ally's region (or all)",
                              "documented retrenchment episodes", "count"),
@@ -125,8 +183,9 @@ ENTRIES: dict[str, Entry] = {
     "exit_pursuit_source": Entry("builder", "curated (ally in the fact table) or bleek2017",
                                  "which source gave exit_pursuit", "label"),
     "imputed": Entry("builder", "semicolon list of components filled: within-ally "
-                     "interpolation / nearest year (threat_proximity, cinc, gdp, gdp_pct_us, "
-                     "milper_pct_us, retrench_us_effort) or UN gaps (un_agree_ussr)",
+                     "interpolation / nearest year (threat_ext_proximity, "
+                     "threat_ext_capability, cinc, cinc_latent, gdp, gdp_pct_us, latent_pct_us, "
+                     "us_cinc_per_kpers, retrench_us_effort) or UN gaps (un_realign_rel)",
                      "components filled for the row", "label"),
 }
 
@@ -156,6 +215,36 @@ def _coverage(frame: pd.DataFrame, col: str) -> str:
     return text
 
 
+def _imputation(frame: pd.DataFrame) -> list[str]:
+    """Rows touched by each imputation rule, and the UN-position fills ally by ally."""
+    flags = frame["imputed"].fillna("").astype(str).str.split(";")
+    counts = flags.explode().loc[lambda x: x != ""].value_counts().sort_index()
+    lines = ["", "## Imputation", "",
+             "Rows per filled component (column `imputed`); UN-position rows are the years",
+             "outside an ally's UN membership or without recorded votes:", ""]
+    lines += [f"- `{k}`: {v} rows" for k, v in counts.items()]
+    un = frame[flags.map(lambda f: "un_realign_rel" in f)]
+    if not un.empty:
+        spans = un.groupby("ally")["year"].agg(_runs)
+        groups = spans.groupby(spans).groups
+        lines += ["", "`un_realign_rel` filled (years: allies): " + "; ".join(
+            f"{years}: {', '.join(allies)}" for years, allies in
+            sorted(groups.items(), key=lambda kv: -len(kv[1]))) + "."]
+    return lines
+
+
+def _runs(years: pd.Series) -> str:
+    """Sorted years as compact ranges, e.g. ``1950-1955, 1964``."""
+    ys = sorted(int(y) for y in years)
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)
+
+
 def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None) -> str:
     """The codebook as Markdown for a built panel (and the ATOP/treaty differences)."""
     lines = [
@@ -179,6 +268,7 @@ def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None
         meaning, unit = COLUMNS.get(col, (e.meaning, e.unit))
         cells = [f"`{col}`", meaning, unit, e.source, e.construction, _coverage(frame, col)]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    lines += _imputation(frame)
     if differences is not None:
         lines += ["", "## Alliance years: ATOP 5.1 against the curated treaty list", "",
                   "Rule: the curated list (`data/facts/us_allies.csv`) says who is a treaty",
