@@ -15,7 +15,8 @@ code, so it is built once and reused offline. One module per column group:
 ``build_threat``       ``threat`` components (rivalries, disputes, proximity)
 ``build_capacity``     ``exit_capacity``, ``importance``, ``gdp``
 ``build_retrench``     ``retrench`` (episodes by region, fall in US defence effort)
-``build_outcomes``     ``intervene``, ``exit_pursuit``
+``build_outcomes``     ``intervene``, ``exit_pursuit``, ``hns``
+``build_visits``       ``visits_president``, ``visits_secretary``, ``visits_received``
 ``build_text``         ``reassure``, ``exposure`` from the text measure
 ``build_codebook``     ``data/codebook.md`` from one table of column descriptions
 =====================  ============================================================
@@ -37,11 +38,12 @@ from bayes_alliance.data.build_capacity import capacity_components
 from bayes_alliance.data.build_inputs import COLUMNS as SOURCE_COLUMNS
 from bayes_alliance.data.build_inputs import Inputs, fact_files
 from bayes_alliance.data.build_milex import milex_gdp
-from bayes_alliance.data.build_outcomes import exit_pursuit, intervene
+from bayes_alliance.data.build_outcomes import exit_pursuit, hns, intervene
 from bayes_alliance.data.build_retrench import retrench_components
 from bayes_alliance.data.build_text import measure_available, text_counts
 from bayes_alliance.data.build_threat import threat_components
 from bayes_alliance.data.build_troops import us_troops
+from bayes_alliance.data.build_visits import visit_counts
 from bayes_alliance.data.panel import Panel, validate_frame
 from bayes_alliance.data.sources import cache_dir, fetch, is_available, registry, sha256_file
 from bayes_alliance.errors import DataSourceError
@@ -138,10 +140,9 @@ def build_panel(source_dir: str | os.PathLike[str] | None = None,
     keys = alliance_years(inputs)
     df = keys.copy()
     for part in (milex_gdp, us_troops, threat_components, capacity_components,
-                 retrench_components, intervene, exit_pursuit):
+                 retrench_components, intervene, exit_pursuit, hns, visit_counts):
         df = df.merge(part(keys, inputs), on=["ally", "year"], how="left", validate="1:1")
     df = _indices(_fill_within_ally(df))
-    df["hns"] = np.nan
     counts, note = _text(keys, inputs, corpus, use_text)
     if counts is None:
         df["reassure"] = pd.array([pd.NA] * len(df), dtype="Int64")
