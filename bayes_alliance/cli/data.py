@@ -81,7 +81,7 @@ def format_overview(summary: dict) -> str:
     lines.append("  missing values per column:")
     for col, n in summary["missing"].items():
         share = n / summary["n_rows"] if summary["n_rows"] else 0.0
-        lines.append(f"    {col:<14} {n:>6}  ({share:.0%})")
+        lines.append(f"    {col:<20} {n:>6}  ({share:.0%})")
     for note in summary["notes"]:
         lines.append(f"  {note}")
     return "\n".join(lines)
