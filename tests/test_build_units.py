@@ -186,3 +186,24 @@ def test_text_counts_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert out["reassure"].tolist()[0] == 2 and out["exposure"].tolist()[0] == 5
     assert out["exposure"].tolist()[1] == 0 and pd.isna(out["reassure"].tolist()[1])
     assert pd.isna(out["exposure"].tolist()[2])  # 1976 not covered by the corpus
+
+
+def test_cli_info_real_describes_every_column_of_the_shipped_panel() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli.data import app as data_app
+
+    runner = CliRunner()
+    res = runner.invoke(data_app, ["info", "real", "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    described = {c["column"]: c for c in info["columns"]}
+    assert set(described) == set(info["missing"])  # every column of the shipped panel
+    for col, c in described.items():
+        assert all(c[k] for k in ("unit", "source", "construction", "coverage")), col
+    assert "DoD" in described["hns"]["source"] and "2011" in described["hns"]["unit"]
+    assert described["visits_president"]["coverage"].startswith(f"{info['n_rows']} rows")
+    text = runner.invoke(data_app, ["info", "real"]).stdout
+    assert "visits_received [count]" in text and "coverage:" in text

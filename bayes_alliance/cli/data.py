@@ -39,16 +39,17 @@ def info(
     source: str = typer.Argument("default", help="'default', 'real', or a panel file path."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
-    """Describe a panel: rows, missing counts, provenance and each column's unit and source.
+    """Describe a panel: rows, missing counts and provenance.
 
-    For the columns the codebook knows, also the construction and coverage.
+    For the real panel also every column's unit, source, construction and coverage
+    (the codebook's table).
     """
     from bayes_alliance.data.build_codebook import column_table
     from bayes_alliance.data.panel import load_panel
 
     panel = load_panel(source)
     summary = panel.overview()
-    columns = column_table(panel.frame)
+    columns = column_table(panel.frame) if source == "real" else []
     if as_json:
         echo_json({**summary, "columns": columns})
         return
