@@ -215,6 +215,25 @@ def column_table(frame: pd.DataFrame) -> list[dict[str, str]]:
     return rows
 
 
+def _fact_rules() -> list[str]:
+    """Markdown listing the membership and garrison rules taken from the fact tables."""
+    from bayes_alliance.data.build_inputs import fact_table
+
+    lines = ["", "## Left the US alignment (rows dropped)", "",
+             "Rule: an ally-year is dropped when the ally's government was aligned with the",
+             "Soviet bloc against the US for most of the year (`data/facts/alignment_breaks.csv`).",
+             "", "| ally | years dropped | event | source |", "|---|---|---|---|"]
+    for r in fact_table("alignment_breaks").itertuples(index=False):
+        lines.append(f"| {r.ally} | {r.first_year}-{r.last_year} | {r.event} | {r.source} |")
+    lines += ["", "## US personnel that are not a protective garrison (`us_troops` = 0)", "",
+              "Rule: personnel at a site held for US purposes do not defend the host "
+              "(`data/facts/non_protective_presence.csv`).", "",
+              "| ally | years | site | source |", "|---|---|---|---|"]
+    for r in fact_table("non_protective_presence").itertuples(index=False):
+        lines.append(f"| {r.ally} | {r.first_year}-{r.last_year} | {r.site} | {r.source} |")
+    return lines
+
+
 def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None) -> str:
     """The codebook as Markdown for a built panel (and the ATOP/treaty differences)."""
     lines = [
@@ -238,6 +257,7 @@ def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None
         cells = [f"`{row['column']}`", row["meaning"], row["unit"], row["source"],
                  row["construction"], row["coverage"]]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    lines += _fact_rules()
     if differences is not None:
         lines += ["", "## Alliance years: ATOP 5.1 against the curated treaty list", "",
                   "Rule: the curated list (`data/facts/us_allies.csv`) says who is a treaty",
