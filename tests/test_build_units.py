@@ -95,7 +95,7 @@ def test_every_fact_table_validates_and_every_row_is_cited() -> None:
     coded = wars[wars["war"].isin(["Afghanistan", "Iraq War"]) & (wars["counts"] == 1)]
     assert coded["ally"].nunique() >= 30  # coalition coded ally by ally, not main ones only
     hns = fact_table("host_nation_support")
-    assert set(hns["unit"]) <= {"million current USD", "billion yen"}
+    assert set(hns["unit"]) <= {"million current USD", "billion yen", "billion won"}
 
 
 @pytest.mark.parametrize(("line", "message"), [

@@ -149,6 +149,10 @@ ENTRIES: dict[str, Entry] = {
                           "data/facts/host_nation_support.csv (1991, 1995-97: USD-denominated "
                           "agreements)", "South Korea's cash contribution under the Special "
                           "Measures Agreements", "million current USD"),
+    "hns_sma_won": Entry("CRS R41481 (Manyin et al.)", "measure sma_won of "
+                         "data/facts/host_nation_support.csv (2005-2010: won-denominated "
+                         "agreements)", "South Korea's contribution under the Special "
+                         "Measures Agreements", "billion won"),
     "hns_japan_budget": Entry("Japan MoD white paper; Japan Times 2000; Japan Press 2004",
                               "measure japan_budget_yen of data/facts/host_nation_support.csv",
                               "Japan's host-nation support budget (fiscal year)",

@@ -24,9 +24,10 @@ Allied Contributions to the Common Defense* lists (``measure = dod_total`` in
 ``data/facts/host_nation_support.csv``), deflated with the US CPI-U; it is
 missing (masked, never 0) in every other ally-year. The facts file's other
 measures are not on that scale and get their own columns: ``hns_sma_cash``
-(South Korea's cash contribution under the Special Measures Agreements,
-million current USD) and ``hns_japan_budget`` (Japan's host-nation support
-budget, billion yen).
+and ``hns_sma_won`` (South Korea's contribution under the Special Measures
+Agreements: million current USD in the dollar-denominated years, billion won
+from 2005) and ``hns_japan_budget`` (Japan's host-nation support budget,
+billion yen).
 
 ``exit_pursuit`` is 1 in the years an ally explored or pursued nuclear weapons:
 for allies listed in ``data/facts/nuclear_programmes.csv`` the rows with
@@ -52,7 +53,7 @@ __all__ = ["BLEEK_CCODES", "HNS_MEASURES", "bleek_years", "exit_pursuit", "hns",
 
 #: host-nation support measure in the fact table -> panel column
 HNS_MEASURES: dict[str, str] = {"dod_total": "hns_current", "sma_cash": "hns_sma_cash",
-                                "japan_budget_yen": "hns_japan_budget"}
+                                "sma_won": "hns_sma_won", "japan_budget_yen": "hns_japan_budget"}
 
 #: Bleek (2017) country names as digitised (OCR typos included) -> COW code
 BLEEK_CCODES: dict[str, int] = {
