@@ -18,6 +18,11 @@ to COW codes by ``data/facts/historian_country_codes.csv``, by year where a
 slug names two states (``germany``: West Germany to 1990, unified Germany from
 1991); slugs of non-allies are not mapped. Both lists cover the whole panel
 period, so a year without a listed visit is 0, never missing.
+
+Caveat: a trip to a multilateral meeting counts for the host country (NATO
+ministerials in Paris to 1966 and in Brussels from 1967, G7 summits, UN
+conferences), so France and Belgium have many secretary-of-state visits that
+are not bilateral reassurance; the ``remarks`` of the source say which.
 """
 
 from __future__ import annotations
