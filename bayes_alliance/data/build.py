@@ -214,7 +214,6 @@ def provenance(frame: pd.DataFrame) -> dict:
     used = sorted(set(SOURCE_COLUMNS) | ({TEXT_SOURCE} if frame["exposure"].notna().any()
                                           else set()))
     return {
-        "panel": SHIPPED,
         "package_version": __version__,
         "builder_code_sha256": _code_hash(),
         "rows": int(len(frame)),
