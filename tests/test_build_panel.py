@@ -35,7 +35,8 @@ def inputs(shared_data_dir: Path) -> Inputs:
 
 @pytest.fixture(scope="module")
 def frame(shared_data_dir: Path) -> pd.DataFrame:
-    return build_panel(shared_data_dir, use_text=False)
+    """A fresh build, exactly as `bayes-alliance data ship` makes the shipped panel."""
+    return build_panel(shared_data_dir)
 
 
 def _value(frame: pd.DataFrame, ally: str, year: int, col: str) -> object:
@@ -102,8 +103,8 @@ def test_troop_doubling_is_detected_and_not_used(frame: pd.DataFrame, inputs: In
     hit = rows[rows["troops_multiple"] > 1]
     assert len(hit) > 100
     reference = hit["kane"].fillna(hit["legacy"])
-    assert ((hit["us_troops"] * 1000 - reference).abs() < 1e-6).all()
-    assert (hit["us_troops"] * 1000 < hit["rebuild"]).all()
+    assert ((hit["us_troops_reported"] * 1000 - reference).abs() < 1e-6).all()
+    assert (hit["us_troops_reported"] * 1000 < hit["rebuild"]).all()
     assert frame["us_troops"].between(0, 400).all()
 
 
@@ -121,6 +122,23 @@ def test_atop_and_treaty_list_differences(frame: pd.DataFrame, inputs: Inputs) -
     assert years.loc["SPN", "min"] == 1963
 
 
+def test_states_that_left_the_alignment_are_out(frame: pd.DataFrame) -> None:
+    cuba = frame.loc[frame["ally"] == "CUB", "year"]
+    assert cuba.max() == 1959  # ATOP keeps the Rio pledge to 1962
+    nic = set(frame.loc[frame["ally"] == "NIC", "year"])
+    assert {1979, 1990} <= nic and not nic & set(range(1980, 1990))
+
+
+def test_guantanamo_and_canal_zone_are_not_protective_garrisons(frame: pd.DataFrame) -> None:
+    for ally, year in (("CUB", 1955), ("PAN", 1970)):
+        assert _value(frame, ally, year, "us_troops") == 0
+        assert _value(frame, ally, year, "us_troops_reported") > 0.5  # thousands reported
+        assert _value(frame, ally, year, "us_troops_source") == "not_protective"
+    assert _value(frame, "PAN", 2005, "us_troops_source") != "not_protective"
+    kept = frame["us_troops_source"] != "not_protective"
+    assert (frame.loc[kept, "us_troops"] == frame.loc[kept, "us_troops_reported"]).all()
+
+
 def test_intervene_defined_only_in_intervention_years(frame: pd.DataFrame) -> None:
     war_year = frame["year"].isin(intervention_years())
     assert frame.loc[~war_year, "intervene"].isna().all()
@@ -132,6 +150,52 @@ def test_intervene_defined_only_in_intervention_years(frame: pd.DataFrame) -> No
     assert _value(frame, "UKG", 2003, "intervene") == 1
     assert _value(frame, "THI", 1973, "intervene_source") == "cow"
     assert pd.isna(_value(frame, "TAW", 1972, "intervene"))
+    assert _value(frame, "ROK", 2008, "intervene") == 1  # Zaytun unit in Iraq to December 2008
+    assert _value(frame, "JPN", 2005, "intervene") == 1  # Samawah (Iraq); OEF refuelling
+    assert _value(frame, "SAL", 2006, "intervene") == 1  # Cuscatlan battalion in Iraq
+    assert _value(frame, "MEX", 2008, "intervene") == 0
+
+
+def test_isaf_2008_magnitude_matches_nato_placemat(frame: pd.DataFrame) -> None:
+    """NATO's ISAF placemat of 1 December 2008: 41 troop-contributing nations, among them
+    all 26 NATO members. So every one of the 25 non-US NATO members of 2008 is coded 1,
+    and the allies coded 1 that year are those 25 plus a few others (Albania and Croatia,
+    invited in 2008; Australia; Japan, South Korea and El Salvador through Iraq or OEF)."""
+    allies = curated_allies()
+    nato_2008 = allies[allies["groups"].str.contains("nato") & (allies["first_year"] <= 2008)
+                       & (allies["last_year"] >= 2008)]["ally"]
+    assert len(set(nato_2008)) == 25
+    rows = frame[frame["year"] == 2008].set_index("ally")
+    assert (rows.loc[list(nato_2008), "intervene"] == 1).all()
+    assert 28 <= int((rows["intervene"] == 1).sum()) <= 35
+    assert (rows["intervene"] == 1).sum() > 2 * 11  # the issue counted 11 coded 1 before
+
+
+def test_hns_magnitude_and_masking(frame: pd.DataFrame) -> None:
+    """DoD, Report on Allied Contributions to the Common Defense (2004): Japan's host-nation
+    support in 2002 was about 4.4 billion current USD, about 75% of US stationing costs, and
+    the largest of any ally; Germany's about 1.6 billion; South Korea's about 0.84 billion."""
+    jpn = _value(frame, "JPN", 2002, "hns")
+    assert 4.4e3 * 1.2 < jpn < 4.4e3 * 1.3  # CPI-U 2011/2002 = 224.9 / 179.9 = 1.25
+    assert jpn > _value(frame, "GMY", 2002, "hns") > _value(frame, "ROK", 2002, "hns")
+    assert frame["hns"].notna().sum() == frame["hns_current"].notna().sum() == 5
+    assert pd.isna(_value(frame, "JPN", 2001, "hns"))  # masked, never 0
+    assert (frame["hns"].dropna() > 0).all()
+    assert _value(frame, "ROK", 1991, "hns_sma_cash") == 150
+
+
+def test_visits_follow_the_historians_lists(frame: pd.DataFrame) -> None:
+    # Eisenhower's 1960 trip to Japan was cancelled; Ford's 1974 visit was the first
+    japan = frame[frame["ally"] == "JPN"].set_index("year")
+    assert japan.loc[1952:1973, "visits_president"].sum() == 0
+    assert japan.loc[1974, "visits_president"] == 1
+    assert _value(frame, "GFR", 1963, "visits_president") >= 1  # Kennedy in Berlin and Bonn
+    assert _value(frame, "GMY", 1994, "visits_president") >= 1  # Clinton, July 1994
+    assert _value(frame, "ROK", 1965, "visits_received") >= 1  # Park Chung-hee, May 1965
+    visits = ["visits_president", "visits_secretary", "visits_received"]
+    assert frame[visits].notna().all().all() and (frame[visits] >= 0).all().all()
+    per_year = frame.groupby("year")["visits_secretary"].sum()
+    assert per_year.loc[1990:2010].mean() > per_year.loc[1950:1960].mean()
 
 
 def test_exit_pursuit_follows_facts_and_bleek(frame: pd.DataFrame, inputs: Inputs) -> None:
@@ -190,7 +254,23 @@ def test_codebook_is_complete_and_up_to_date(frame: pd.DataFrame, inputs: Inputs
     expected = render_codebook(frame, alliance_differences(inputs))
     current = data_path("codebook.md").read_text(encoding="utf-8")
     assert current == expected, ("data/codebook.md is stale; regenerate it with "
-                                 "bayes_alliance.data.build_codebook.write_codebook()")
+                                 "`bayes-alliance data ship --source-dir ../shared/data`")
+
+
+def test_shipped_panel_equals_a_fresh_build(frame: pd.DataFrame, tmp_path: Path) -> None:
+    shipped, meta = core.shipped_paths()
+    fresh, _ = core.write_panel(frame, tmp_path / core.SHIPPED)
+    if fresh.read_bytes() != shipped.read_bytes():
+        old, new = pd.read_csv(shipped), pd.read_csv(fresh)
+        cols = sorted(set(old.columns) ^ set(new.columns))
+        if len(old) == len(new):
+            cols += [c for c in new.columns if c in old.columns
+                     and not old[c].equals(new[c])]
+        pytest.fail(f"data/{core.SHIPPED} differs from a fresh build ({len(old)} vs "
+                    f"{len(new)} rows; columns {cols}); regenerate it with "
+                    f"`bayes-alliance data ship --source-dir ../shared/data`")
+    assert json.loads(meta.read_text(encoding="utf-8")) == core.provenance(frame), (
+        f"{meta.name} is stale; regenerate with `bayes-alliance data ship`")
 
 
 @pytest.fixture
@@ -201,9 +281,10 @@ def cache_env(shared_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     return tmp_path / "cache"
 
 
-def test_real_panel_is_cached_and_loadable(cache_env: Path, frame: pd.DataFrame,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    first = real_panel()
+def test_real_panel_rebuild_is_cached_and_loadable(cache_env: Path, frame: pd.DataFrame,
+                                                   shared_data_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    first = real_panel(rebuild=True)
     assert first.source == "real" and len(first.frame) == len(frame)
     assert core.cache_path().is_file()
     assert any("real panel" in note for note in first.notes)
@@ -216,17 +297,23 @@ def test_real_panel_is_cached_and_loadable(cache_env: Path, frame: pd.DataFrame,
         assert first.frame["reassure"].notna().sum() > 100
         assert any("measured from speeches.jsonl" in note for note in first.notes)
     monkeypatch.setattr(core, "build_panel", no_build)
-    again = load_panel("real")
+    again = real_panel(source_dir=shared_data_dir)  # same sources: the cache is used
     pd.testing.assert_frame_equal(again.frame, first.frame)
+    shipped = load_panel("real")  # the shipped file, not a build
+    assert len(shipped.frame) == len(frame)
 
 
-def test_real_panel_without_sources_or_cache_says_how(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_panel_loads_offline_without_sources(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     for var in (sources.ENV_DATA_DIR, sources.ENV_DATA_URL):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv(sources.ENV_CACHE_DIR, str(tmp_path / "empty"))
+    panel = load_panel("real")
+    assert panel.source == "real" and len(panel.frame) > 2500
+    assert panel.frame["reassure"].notna().any() and panel.frame["visits_president"].sum() > 100
+    assert not (tmp_path / "empty").exists()  # nothing built, nothing downloaded
     with pytest.raises(DataSourceError, match=sources.ENV_DATA_DIR):
-        real_panel()
+        real_panel(rebuild=True)
 
 
 def test_cli_build_writes_atomically_and_refuses_overwrite(shared_data_dir: Path,

@@ -6,15 +6,16 @@ import pandas as pd
 import pytest
 
 from bayes_alliance.constants import LAST_YEAR
+from bayes_alliance.data import build_inputs
 from bayes_alliance.data import build_text as text_mod
 from bayes_alliance.data.build import CONTRACT_ORDER
 from bayes_alliance.data.build_codebook import ENTRIES, render_codebook
-from bayes_alliance.data.build_inputs import fact_table, unify_germany
+from bayes_alliance.data.build_inputs import fact_files, fact_table, read_facts, unify_germany
 from bayes_alliance.data.build_milex import _splice_factor
 from bayes_alliance.data.build_outcomes import parse_bleek_spans
 from bayes_alliance.data.build_troops import detect_multiples
 from bayes_alliance.data.panel import COLUMNS, cow_codes
-from bayes_alliance.errors import MeasureError
+from bayes_alliance.errors import DataSourceError, MeasureError
 
 
 @pytest.mark.parametrize(("cell", "years"), [
@@ -84,6 +85,77 @@ def test_fact_tables_are_consistent_with_cow_codes() -> None:
     assert 20 < cpi[1950] < 30 and 220 < cpi[2011] < 230
 
 
+def test_every_fact_table_validates_and_every_row_is_cited() -> None:
+    for path in fact_files():
+        facts = read_facts(path)  # known COW codes, matching ccode, no duplicate ally-year
+        if "source" in facts:
+            assert facts["source"].notna().all() and (facts["source"].str.strip() != "").all()
+            assert not facts["source"].str.contains("DOMAIN.md").any(), path.name
+    wars = fact_table("war_participation")
+    coded = wars[wars["war"].isin(["Afghanistan", "Iraq War"]) & (wars["counts"] == 1)]
+    assert coded["ally"].nunique() >= 30  # coalition coded ally by ally, not main ones only
+    hns = fact_table("host_nation_support")
+    assert set(hns["unit"]) <= {"million current USD", "billion yen", "billion won"}
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("Iraq War,XYZ,999,2003,2004,combat,1,V,a source,", "unknown ally code 'XYZ'"),
+    ("Iraq War,POL,290,2004,2005,combat,1,V,a source,", "POL 2004 is already covered by line 2"),
+    ("Iraq War,DEN,390,2003,2004,combat,1,V,,", "no source"),
+    ("Iraq War,DEN,391,2003,2004,combat,1,V,a source,", "ccode 391 does not match DEN"),
+])
+def test_bad_fact_rows_name_file_line_and_fix(tmp_path, line: str, message: str) -> None:
+    path = tmp_path / "war_participation.csv"
+    path.write_text("war,ally,ccode,first_year,last_year,role,counts,status,source,note\n"
+                    "Iraq War,POL,290,2003,2008,combat,1,V,a source,\n" + line + "\n")
+    with pytest.raises(DataSourceError) as err:
+        read_facts(path)
+    text = str(err.value)
+    assert "war_participation.csv" in text and "line 3" in text and message in text
+    assert "Fix" in text and "nothing was written" in text
+
+
+def test_same_ally_year_in_two_wars_is_allowed(tmp_path) -> None:
+    path = tmp_path / "war_participation.csv"
+    path.write_text("war,ally,ccode,first_year,last_year,role,counts,status,source,note\n"
+                    "Iraq War,POL,290,2003,2008,combat,1,V,a source,\n"
+                    "Afghanistan,POL,290,2002,2010,isaf,1,V,a source,\n")
+    assert len(read_facts(path)) == 2
+
+
+@pytest.fixture
+def broken_facts(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of data/facts whose war table has a duplicate ally-year (row 3)."""
+    import shutil
+
+    folder = tmp_path / "facts"
+    shutil.copytree(build_inputs.facts_dir(), folder)
+    wars = (folder / "war_participation.csv").read_text().splitlines()
+    wars.insert(2, wars[1])
+    (folder / "war_participation.csv").write_text("\n".join(wars) + "\n")
+    monkeypatch.setattr(build_inputs, "facts_dir", lambda: folder)
+    build_inputs.fact_table.cache_clear()
+    yield folder
+    build_inputs.fact_table.cache_clear()
+
+
+@pytest.mark.shared_data
+def test_cli_build_with_a_bad_fact_table_writes_nothing(broken_facts, shared_data_dir,
+                                                        tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli.data import app as data_app
+
+    out = tmp_path / "panel.csv"
+    result = CliRunner().invoke(data_app, ["build", "--source-dir", str(shared_data_dir),
+                                           "--out", str(out)])
+    assert result.exit_code == 1
+    assert "error:" in result.output and "war_participation.csv" in result.output
+    assert "line 3" in result.output and "Traceback" not in result.output
+    assert not out.exists() and not out.with_suffix(".json").exists()
+    assert list(tmp_path.glob(".panel*")) == []
+
+
 def test_codebook_describes_every_contract_column() -> None:
     assert set(COLUMNS) <= set(ENTRIES)
     assert set(CONTRACT_ORDER) == set(COLUMNS)
@@ -114,3 +186,24 @@ def test_text_counts_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert out["reassure"].tolist()[0] == 2 and out["exposure"].tolist()[0] == 5
     assert out["exposure"].tolist()[1] == 0 and pd.isna(out["reassure"].tolist()[1])
     assert pd.isna(out["exposure"].tolist()[2])  # 1976 not covered by the corpus
+
+
+def test_cli_info_real_describes_every_column_of_the_shipped_panel() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli.data import app as data_app
+
+    runner = CliRunner()
+    res = runner.invoke(data_app, ["info", "real", "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    described = {c["column"]: c for c in info["columns"]}
+    assert set(described) == set(info["missing"])  # every column of the shipped panel
+    for col, c in described.items():
+        assert all(c[k] for k in ("unit", "source", "construction", "coverage")), col
+    assert "DoD" in described["hns"]["source"] and "2011" in described["hns"]["unit"]
+    assert described["visits_president"]["coverage"].startswith(f"{info['n_rows']} rows")
+    text = runner.invoke(data_app, ["info", "real"]).stdout
+    assert "visits_received [count]" in text and "coverage:" in text

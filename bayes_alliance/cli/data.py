@@ -39,15 +39,34 @@ def info(
     source: str = typer.Argument("default", help="'default', 'real', or a panel file path."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
-    """Describe a panel: allies, years, rows, per-column missing counts, provenance."""
+    """Describe a panel: rows, missing counts and provenance.
+
+    For the real panel also every column's unit, source, construction and coverage
+    (the codebook's table).
+    """
+    from bayes_alliance.data.build_codebook import column_table
     from bayes_alliance.data.panel import load_panel
 
     panel = load_panel(source)
     summary = panel.overview()
+    columns = column_table(panel.frame) if source == "real" else []
     if as_json:
-        echo_json(summary)
+        echo_json({**summary, "columns": columns})
         return
     typer.echo(format_overview(summary))
+    if columns:
+        typer.echo(format_columns(columns))
+
+
+def format_columns(columns: list[dict[str, str]]) -> str:
+    """Plain-text rendering of :func:`~bayes_alliance.data.build_codebook.column_table`."""
+    lines = ["  columns (data/codebook.md has the full table):"]
+    for c in columns:
+        lines.append(f"    {c['column']} [{c['unit']}]: {c['meaning']}")
+        lines.append(f"      source: {c['source']}")
+        lines.append(f"      construction: {c['construction']}")
+        lines.append(f"      coverage: {c['coverage']}")
+    return "\n".join(lines)
 
 
 def format_overview(summary: dict) -> str:
@@ -63,7 +82,7 @@ def format_overview(summary: dict) -> str:
     lines.append("  missing values per column:")
     for col, n in summary["missing"].items():
         share = n / summary["n_rows"] if summary["n_rows"] else 0.0
-        lines.append(f"    {col:<14} {n:>6}  ({share:.0%})")
+        lines.append(f"    {col:<20} {n:>6}  ({share:.0%})")
     for note in summary["notes"]:
         lines.append(f"  {note}")
     return "\n".join(lines)
@@ -112,16 +131,19 @@ def build(
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
-    """Build the real ally-year panel (1950-2010) from public sources and write it as CSV."""
-    from bayes_alliance.data.build import build_panel
+    """Build the real ally-year panel (1950-2010) from public sources and write it as CSV.
+
+    OUT.json beside it records the provenance (version, code and source hashes,
+    per-column source). `data ship` writes the shipped panel and the codebook.
+    """
+    from bayes_alliance.data.build import build_panel, write_panel
     from bayes_alliance.data.panel import validate_frame
-    from bayes_alliance.io import write_with
 
     if out.exists() and not force:
         raise FileExistsError(f"{out} exists; pass --force to replace it")
     frame = build_panel(source_dir, corpus)
     panel = validate_frame(frame, source="real", notes=tuple(frame.attrs.get("notes", ())))
-    write_with(out, lambda tmp: panel.frame.to_csv(tmp, index=False), force=force)
+    write_panel(frame, out, force=force)
     f = panel.frame
     summary = {
         "out": str(out),
@@ -140,3 +162,31 @@ def build(
     else:
         typer.echo(f"wrote {out}: {summary['rows']} ally-years, {summary['allies']} allies, "
                    f"{summary['first_year']}-{summary['last_year']}")
+
+
+@app.command("ship")
+@handle_errors
+def ship(
+    source_dir: Path = typer.Option(
+        ..., "--source-dir",
+        help="Folder holding the source files of data/sources.toml (checked by SHA-256)."),
+) -> None:
+    """Rebuild the shipped real panel: data/real_panel.csv, data/real_panel.json, data/codebook.md.
+
+    One command after any change to the builder, the fact tables or the sources;
+    the shared_data tests check that the shipped files equal a fresh build.
+    """
+    from bayes_alliance.data.build import build_panel, shipped_paths, write_panel
+    from bayes_alliance.data.build_codebook import missing_entries, write_codebook
+    from bayes_alliance.data.panel import validate_frame
+    from bayes_alliance.errors import DataSourceError
+
+    frame = build_panel(source_dir)
+    validate_frame(frame, source="real", notes=tuple(frame.attrs.get("notes", ())))
+    undocumented = missing_entries(frame)
+    if undocumented:
+        raise DataSourceError(f"columns {undocumented} are not described in the codebook; add "
+                              f"them to ENTRIES in bayes_alliance/data/build_codebook.py")
+    csv, meta = write_panel(frame, shipped_paths()[0], force=True)
+    book = write_codebook(frame, source_dir)
+    typer.echo(f"wrote {csv}, {meta} and {book}: {len(frame)} ally-years")

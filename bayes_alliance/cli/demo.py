@@ -23,10 +23,10 @@ def demo(
 ) -> None:
     """Fit the joint model on the default panel with quick settings and write its report.
 
-    With --data real the real panel is built (see `data build`) and the joint-real
-    spec is fitted. Validates the panel, prints its overview, fits (2 chains x 300 draws), prints
-    the posterior summary, runs the Carter 1977 Korea withdrawal scenario and
-    writes OUT/index.html.
+    With --data real the shipped real panel (data/real_panel.csv, no network) is
+    used and the joint-real spec is fitted. Validates the panel, prints its
+    overview, fits (2 chains x 300 draws), prints the posterior summary, runs
+    the Carter 1977 Korea withdrawal scenario and writes OUT/index.html.
     """
     from bayes_alliance.cli.data import format_overview
     from bayes_alliance.cli.fit import fit_summary, format_fit_summary, quiet_pymc, warn_problems

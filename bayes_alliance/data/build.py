@@ -2,10 +2,16 @@
 
 :func:`build_panel` runs the column modules on the ally-year skeleton and
 returns a frame in the panel contract (DESIGN.md section 3) plus provenance
-and component columns. :func:`real_panel` (what ``load_panel("real")``
-returns) validates it and caches it as CSV under the user cache, keyed by the
-registered hashes of the sources, the curated fact files and the builder's own
-code, so it is built once and reused offline. One module per column group:
+and component columns. The built panel ships with the package as
+``data/real_panel.csv`` with its provenance in ``data/real_panel.json``
+(package version, builder code hash, SHA-256 of every source and fact file,
+per-column source), so :func:`real_panel` (what ``load_panel("real")``
+returns) works offline on a fresh clone. :func:`write_panel` writes that pair
+deterministically; ``bayes-alliance data ship --source-dir DIR`` regenerates
+the shipped pair and ``data/codebook.md`` in one command. Rebuilding from other
+sources (``real_panel(source_dir=..., rebuild=True)``) caches the result under
+the user cache, keyed by the registered hashes of the sources, the curated
+fact files and the builder's own code. One module per column group:
 
 =====================  ============================================================
 ``build_inputs``       reading the registered sources and the curated fact tables
@@ -15,7 +21,8 @@ code, so it is built once and reused offline. One module per column group:
 ``build_threat``       ``threat`` (external) and ``threat_other`` components
 ``build_capacity``     ``exit_capacity``, ``importance``, ``gdp``, ``nuclear_level``
 ``build_retrench``     ``retrench`` (episodes by region, fall in US defence effort)
-``build_outcomes``     ``intervene``, ``exit_pursuit``
+``build_outcomes``     ``intervene``, ``exit_pursuit``, ``hns``
+``build_visits``       ``visits_president``, ``visits_secretary``, ``visits_received``
 ``build_text``         ``reassure``, ``exposure`` from the text measure
 ``build_codebook``     ``data/codebook.md`` from one table of column descriptions
 =====================  ============================================================
@@ -37,17 +44,20 @@ from bayes_alliance.data.build_capacity import capacity_components
 from bayes_alliance.data.build_inputs import COLUMNS as SOURCE_COLUMNS
 from bayes_alliance.data.build_inputs import Inputs, fact_files
 from bayes_alliance.data.build_milex import milex_gdp
-from bayes_alliance.data.build_outcomes import exit_pursuit, intervene
+from bayes_alliance.data.build_outcomes import exit_pursuit, hns, intervene
 from bayes_alliance.data.build_retrench import retrench_components
 from bayes_alliance.data.build_text import measure_available, text_counts
 from bayes_alliance.data.build_threat import CINC_SCALE, threat_components
 from bayes_alliance.data.build_troops import us_troops
+from bayes_alliance.data.build_visits import visit_counts
 from bayes_alliance.data.panel import Panel, validate_frame
 from bayes_alliance.data.sources import cache_dir, fetch, is_available, registry, sha256_file
 from bayes_alliance.errors import DataSourceError
 from bayes_alliance.io import write_with
+from bayes_alliance.resources import data_path
 
-__all__ = ["CONTRACT_ORDER", "FILLED", "build_panel", "cache_path", "real_panel"]
+__all__ = ["CONTRACT_ORDER", "FILLED", "SHIPPED", "build_panel", "cache_path", "provenance",
+           "real_panel", "shipped_paths", "write_panel"]
 
 _log = logging.getLogger(__name__)
 #: contract columns first, in DESIGN.md order
@@ -60,6 +70,10 @@ FILLED = ("threat_ext_proximity", "threat_ext_capability", "cinc", "cinc_latent"
 TEXT_SOURCE = "speeches"
 NOTE = ("real panel built from public sources (data/sources.toml); columns, units and "
         "construction in data/codebook.md")
+#: file name of the shipped real panel under data/ (its provenance: same stem, .json)
+SHIPPED = "real_panel.csv"
+#: significant digits of floats in a written panel (keeps the file small and stable)
+FLOAT_FORMAT = "%.10g"
 
 
 def _fill_within_ally(df: pd.DataFrame) -> pd.DataFrame:
@@ -153,10 +167,9 @@ def build_panel(source_dir: str | os.PathLike[str] | None = None,
     keys = alliance_years(inputs)
     df = keys.copy()
     for part in (milex_gdp, us_troops, threat_components, capacity_components,
-                 retrench_components, intervene, exit_pursuit):
+                 retrench_components, intervene, exit_pursuit, hns, visit_counts):
         df = df.merge(part(keys, inputs), on=["ally", "year"], how="left", validate="1:1")
     df = _indices(_fill_within_ally(df))
-    df["hns"] = np.nan
     counts, note = _text(keys, inputs, corpus, use_text)
     if counts is None:
         df["reassure"] = pd.array([pd.NA] * len(df), dtype="Int64")
@@ -192,17 +205,88 @@ def cache_path(source_dir: str | os.PathLike[str] | None = None) -> Path:
     return cache_dir() / "panels" / f"real-panel-{key}.csv"
 
 
+def shipped_paths() -> tuple[Path, Path]:
+    """The shipped real panel and its provenance file."""
+    csv = data_path(SHIPPED)
+    return csv, csv.with_suffix(".json")
+
+
+def provenance(frame: pd.DataFrame) -> dict:
+    """What a written panel was built from: version, code, sources, facts, per-column source.
+
+    Sources are recorded by their registered SHA-256 (every accepted copy has
+    it), so the record does not depend on where the files were read.
+
+    Parameters
+    ----------
+    frame
+        The built panel (``build_panel``'s output, with ``attrs["notes"]``).
+    """
+    from bayes_alliance import __version__
+    from bayes_alliance.data.build_codebook import ENTRIES
+
+    reg = registry()
+    used = sorted(set(SOURCE_COLUMNS) | ({TEXT_SOURCE} if frame["exposure"].notna().any()
+                                          else set()))
+    return {
+        "package_version": __version__,
+        "builder_code_sha256": _code_hash(),
+        "rows": int(len(frame)),
+        "notes": list(frame.attrs.get("notes", ())),
+        "sources": {n: {"file": reg[n].file, "version": reg[n].version, "sha256": reg[n].sha256,
+                        "citation": reg[n].citation, "licence": reg[n].licence} for n in used},
+        "facts": {p.name: sha256_file(p) for p in fact_files()},
+        "columns": {c: ENTRIES[c].source for c in frame.columns if c in ENTRIES},
+        "regenerate": "bayes-alliance data ship --source-dir DIR",
+    }
+
+
+def write_panel(frame: pd.DataFrame, path: str | os.PathLike[str], *,
+                force: bool = False) -> tuple[Path, Path]:
+    """Write a built panel as CSV and its provenance as JSON beside it, atomically.
+
+    The CSV is deterministic for a given build (floats with
+    :data:`FLOAT_FORMAT`, rows sorted by ally and year), so a rebuild from the
+    same sources can be compared with the shipped file byte for byte.
+
+    Returns
+    -------
+    tuple of Path
+        The CSV and the JSON written.
+    """
+    out = Path(path)
+    meta = out.with_suffix(".json")
+    text = json.dumps(provenance(frame), indent=2, ensure_ascii=False) + "\n"
+    write_with(out, lambda tmp: frame.to_csv(tmp, index=False, float_format=FLOAT_FORMAT,
+                                             lineterminator="\n"), force=force)
+    write_with(meta, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=True)
+    return out, meta
+
+
+def _read_written(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    meta = path.with_suffix(".json")
+    try:
+        frame = pd.read_csv(path)
+        notes = tuple(json.loads(meta.read_text(encoding="utf-8"))["notes"])
+    except (OSError, ValueError, KeyError, pd.errors.ParserError) as err:
+        raise DataSourceError(f"cannot read the real panel {path} or its provenance {meta}: "
+                              f"{err}. Fix: restore them from the repository, or rebuild with "
+                              f"`bayes-alliance data ship --source-dir DIR`") from err
+    return frame, notes
+
+
 def real_panel(*, source_dir: str | os.PathLike[str] | None = None,
                rebuild: bool = False) -> Panel:
-    """The validated real panel, built on first use and then read from the cache.
+    """The validated real panel: the shipped file, or a build from given sources.
 
     Parameters
     ----------
     source_dir
-        Folder holding the source files (default: ``BAYES_ALLIANCE_DATA_DIR``,
-        then the cache / mirror).
+        Build from the source files in this folder instead of reading the
+        shipped panel (the build is cached under the user cache).
     rebuild
-        Build again even when a cached copy exists.
+        Build from the sources (``source_dir``, else ``BAYES_ALLIANCE_DATA_DIR``,
+        the cache or the mirror) even when a cached copy exists.
 
     Returns
     -------
@@ -212,25 +296,18 @@ def real_panel(*, source_dir: str | os.PathLike[str] | None = None,
     Raises
     ------
     DataSourceError
-        When no cached copy exists and the source files cannot be had; the
-        message says how to get them.
+        When a build is asked for and the source files cannot be had (the
+        message says how to get them), or the shipped files are unreadable.
     """
+    if source_dir is None and not rebuild:
+        frame, notes = _read_written(shipped_paths()[0])
+        return validate_frame(frame, source="real", notes=notes)
     path = cache_path(source_dir)
-    meta = path.with_suffix(".json")
-    if path.is_file() and meta.is_file() and not rebuild:
-        frame = pd.read_csv(path)
-        notes = tuple(json.loads(meta.read_text(encoding="utf-8"))["notes"])
-    else:
+    if not (path.is_file() and path.with_suffix(".json").is_file()) or rebuild:
         try:
-            frame = build_panel(source_dir)
+            built = build_panel(source_dir)
         except DataSourceError as err:
-            raise DataSourceError(f"the real panel is not cached yet and cannot be built: "
-                                  f"{err}") from err
-        notes = tuple(frame.attrs["notes"])
-        built = frame
-        write_with(path, lambda tmp: built.to_csv(tmp, index=False), force=True)
-        meta_text = json.dumps({"notes": list(notes)}, indent=2)
-        write_with(meta, lambda tmp: tmp.write_text(meta_text, encoding="utf-8"), force=True)
-        # read back, so a fresh build and a cache hit give identical frames
-        frame = pd.read_csv(path)
+            raise DataSourceError(f"the real panel cannot be built: {err}") from err
+        write_panel(built, path, force=True)
+    frame, notes = _read_written(path)
     return validate_frame(frame, source="real", notes=notes)

@@ -10,7 +10,13 @@ Rule (documented in ``data/codebook.md``):
 3. the state is a member of the COW state system that year (drops West
    Germany's 1954, before its sovereignty in 1955);
 4. 1990, when ATOP lists both West Germany and unified Germany, belongs to
-   West Germany (the state for most of the year); unified Germany starts 1991.
+   West Germany (the state for most of the year); unified Germany starts 1991;
+5. *left the alignment*: years in which the ally's government was aligned with
+   the Soviet bloc against the US are dropped (``data/facts/alignment_breaks.csv``:
+   Cuba from 1960, Sandinista Nicaragua 1980-89; a year counts as out when the
+   hostile government held power for most of it). Iran after 1979 is not a
+   treaty ally (rule 1); Pakistan after SEATO stays (ATOP codes the 1959
+   bilateral agreement and Pakistan stayed aligned with the US).
 
 ATOP-coded partners that hold no formal defence treaty with the US (e.g. Iran
 1959-79 and Israel 1981-91 through executive agreements, Caribbean states
@@ -29,12 +35,20 @@ from bayes_alliance.constants import FIRST_YEAR, LAST_YEAR, PATRON_CCODE
 from bayes_alliance.data.build_inputs import GMY, LAST_GFR_YEAR, Inputs, fact_table
 from bayes_alliance.errors import DataSourceError
 
-__all__ = ["alliance_differences", "alliance_years", "atop_pledges", "curated_allies"]
+__all__ = ["alignment_break_years", "alliance_differences", "alliance_years", "atop_pledges",
+           "curated_allies"]
 
 
 def curated_allies() -> pd.DataFrame:
     """The curated treaty list (``data/facts/us_allies.csv``)."""
     return fact_table("us_allies")
+
+
+def alignment_break_years() -> set[tuple[int, int]]:
+    """(ccode, year) in which the ally had left the US alignment (rule 5)."""
+    breaks = fact_table("alignment_breaks")
+    return {(int(r.ccode), y) for r in breaks.itertuples(index=False)
+            for y in range(int(r.first_year), int(r.last_year) + 1)}
 
 
 def atop_pledges(inputs: Inputs) -> pd.DataFrame:
@@ -74,6 +88,8 @@ def alliance_years(inputs: Inputs) -> pd.DataFrame:
     rows = rows[keep]
     overlap = (rows["ccode"] == GMY) & (rows["year"] <= LAST_GFR_YEAR)
     rows = rows[~overlap]
+    out = alignment_break_years()
+    rows = rows[[(c, y) not in out for c, y in zip(rows["ccode"], rows["year"], strict=True)]]
     if rows.duplicated(["ally", "year"]).any():
         raise DataSourceError("ATOP lists a curated ally twice in one year; check the "
                               "curated codes in data/facts/us_allies.csv")

@@ -3,12 +3,13 @@
 Meaning and unit of the contract columns come from
 :data:`bayes_alliance.data.panel.COLUMNS`; :data:`ENTRIES` adds source and
 construction for those and describes the builder's extra columns. Coverage
-(non-missing rows, years, range) is computed from the built panel (text
-measure off, so the file does not depend on the measure's version), and the
-ATOP/treaty-list differences are listed. Regenerate with::
+(non-missing rows, years, range) is computed from the panel as shipped
+(``data/real_panel.csv``, text measure included), and the ATOP/treaty-list
+differences are listed. :func:`column_table` gives the same rows to
+``bayes-alliance data info``. Regenerate the codebook together with the
+shipped panel::
 
-    from bayes_alliance.data.build_codebook import write_codebook
-    write_codebook(source_dir="path/to/source/files")
+    bayes-alliance data ship --source-dir path/to/source/files
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from bayes_alliance.data.panel import COLUMNS
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.resources import data_path
 
-__all__ = ["ENTRIES", "Entry", "missing_entries", "render_codebook", "write_codebook"]
+__all__ = ["ENTRIES", "Entry", "column_table", "missing_entries", "render_codebook",
+           "write_codebook"]
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,11 @@ ENTRIES: dict[str, Entry] = {
     "ally": Entry("data/facts/us_allies.csv; ATOP 5.1", "COW abbreviation; West Germany "
                   "(GFR) to 1990, unified Germany (GMY) from 1991"),
     "ccode": Entry("COW State System v2016", "COW code of the ally"),
-    "year": Entry("ATOP 5.1; COW State System v2016", "a row exists when the ally is on the "
-                  "curated treaty list, ATOP codes a US defence pledge that year and the ally "
-                  "is a COW state member (see 'Alliance years' below)"),
+    "year": Entry("ATOP 5.1; COW State System v2016; data/facts/alignment_breaks.csv",
+                  "a row exists when the ally is on the curated treaty list, ATOP codes a US "
+                  "defence pledge that year, the ally is a COW state member and had not left "
+                  "the US alignment (Cuba from 1960, Sandinista Nicaragua 1980-89; see "
+                  "'Alliance years' below)"),
     "reassure": Entry("bayes_alliance.measure on a speech corpus", "reassurance statements "
                       "counted by the text measure; missing unless a corpus is measured, and "
                       "where exposure is 0"),
@@ -55,12 +59,19 @@ ENTRIES: dict[str, Entry] = {
                        "SIPRI share of GDP x 100; where missing, COW milex deflated to 2011 "
                        "USD with CPI-U over exp(wbgdp2011est), spliced to the SIPRI level "
                        "(median ratio of the 5 nearest overlapping years; see milex_source)"),
-    "intervene": Entry("COW Inter-State War 4.0; data/facts/war_participation.csv; "
-                       "data/facts/us_interventions.csv",
-                       "1 if on the US side in COW or with forces in the fact table; missing "
-                       "outside intervention years and where participation is unknown"),
-    "hns": Entry("none", "not built: no public host-nation support series 1950-2010 "
-                 "(always missing)"),
+    "intervene": Entry("COW Inter-State War 4.0; data/facts/war_participation.csv (cited per "
+                       "row: UN Command histories, Larsen & Collins 1975, DoD 1992 Gulf War "
+                       "report, DoD 2002 coalition fact sheet, NATO ISAF placemats, CRS "
+                       "RL30588, Carney 2011, CRS RL32105); data/facts/us_interventions.csv",
+                       "1 if on the US side in COW or with forces in the fact table (Korea, "
+                       "Vietnam, Gulf War; Afghanistan OEF/ISAF and Iraq OIF/MNF-I coded ally "
+                       "by ally and year by year); missing outside intervention years and "
+                       "where the fact table marks participation unknown"),
+    "hns": Entry("US DoD, Report on Allied Contributions to the Common Defense (2004 ed.); "
+                 "data/facts/host_nation_support.csv; BLS CPI-U",
+                 "direct + indirect host-nation support as the DoD report lists it (million "
+                 "current USD, rounded to 10 million) x CPI_2011 / CPI_t; missing (masked, "
+                 "never 0) where no figure is listed", "", "million constant 2011 USD"),
     "exit_pursuit": Entry("data/facts/nuclear_programmes.csv; Bleek 2017",
                           "1 in curated exploration/pursuit years; Bleek (2017) years for "
                           "allies not in the fact table (Norway, Argentina, Brazil)"),
@@ -75,9 +86,12 @@ ENTRIES: dict[str, Entry] = {
                         "or spending (those are burden-sharing)"),
     "retrench": Entry("data/facts/retrenchment_events.csv; " + _S,
                       "retrench_events + retrench_us_effort (varies by year and region)"),
-    "us_troops": Entry("troopdata (Allen, Flynn & Martinez Machain 2022; Kane 2006)",
+    "us_troops": Entry("troopdata (Allen, Flynn & Martinez Machain 2022; Kane 2006); "
+                       "data/facts/non_protective_presence.csv",
                        "Kane value, else legacy series, else rebuild corrected for multiple "
-                       "counts; divided by 1000; 0 when no series lists the country"),
+                       "counts; divided by 1000; 0 when no series lists the country, and 0 "
+                       "for personnel that do not protect the host (Guantanamo Bay in Cuba, "
+                       "the Panama Canal Zone to 1999)"),
     "gdp": Entry("Anders, Fariss & Markowitz 2020", "exp(wbgdp2011est) / 1e9"),
     "region": Entry("data/facts/us_allies.csv", "europe, asia or americas (Turkey: europe)",
                     "ally's region (scopes regional retrenchment episodes)", "label"),
@@ -90,8 +104,12 @@ ENTRIES: dict[str, Entry] = {
                            "100 x milex x 1000 x CPI_2011/CPI_t / exp(wbgdp2011est)",
                            "unspliced COW-based military share, for comparison",
                            "percent of GDP"),
-    "us_troops_source": Entry("builder", "kane, legacy, rebuild or none_reported",
+    "us_troops_source": Entry("builder", "kane, legacy, rebuild, none_reported, or "
+                              "not_protective (the non-protective rule set us_troops to 0)",
                               "which troop series gave us_troops", "label"),
+    "us_troops_reported": Entry("troopdata", "us_troops before the non-protective rule",
+                                "US personnel reported in the country",
+                                "thousands of personnel"),
     "troops_multiple": Entry("troopdata rebuild vs Kane/legacy",
                              "2, 3 or 4 when the rebuild's annual figure is within 5% of that "
                              "multiple of the reference (>= 100 personnel); 1 otherwise",
@@ -182,6 +200,34 @@ ENTRIES: dict[str, Entry] = {
                               "which rule gave intervene", "label"),
     "exit_pursuit_source": Entry("builder", "curated (ally in the fact table) or bleek2017",
                                  "which source gave exit_pursuit", "label"),
+    "hns_current": Entry("US DoD, Report on Allied Contributions to the Common Defense (2004 "
+                         "ed.)", "measure dod_total of data/facts/host_nation_support.csv",
+                         "host-nation support as reported", "million current USD"),
+    "hns_sma_cash": Entry("CRS R41481 (Manyin et al.)", "measure sma_cash of "
+                          "data/facts/host_nation_support.csv (1991, 1995-97: USD-denominated "
+                          "agreements)", "South Korea's cash contribution under the Special "
+                          "Measures Agreements", "million current USD"),
+    "hns_sma_won": Entry("CRS R41481 (Manyin et al.)", "measure sma_won of "
+                         "data/facts/host_nation_support.csv (2005-2010: won-denominated "
+                         "agreements)", "South Korea's contribution under the Special "
+                         "Measures Agreements", "billion won"),
+    "hns_japan_budget": Entry("Japan MoD white paper; Japan Times 2000; Japan Press 2004",
+                              "measure japan_budget_yen of data/facts/host_nation_support.csv",
+                              "Japan's host-nation support budget (fiscal year)",
+                              "billion yen"),
+    "visits_president": Entry("Office of the Historian, Travels Abroad of the President; "
+                              "data/facts/historian_country_codes.csv",
+                              "trip legs to the ally starting in the year (0 when none)",
+                              "visits of the US president to the ally", "count"),
+    "visits_secretary": Entry("Office of the Historian, Travels Abroad of the Secretary of "
+                              "State; data/facts/historian_country_codes.csv",
+                              "trip legs to the ally starting in the year (0 when none)",
+                              "visits of the US secretary of state to the ally", "count"),
+    "visits_received": Entry("Office of the Historian, Visits by Foreign Leaders; "
+                             "data/facts/historian_country_codes.csv",
+                             "visits of the ally's leaders to the US starting in the year, all "
+                             "kinds (state, official, working, private); 0 when none",
+                             "the ally's leaders received in the US", "count"),
     "imputed": Entry("builder", "semicolon list of components filled: within-ally "
                      "interpolation / nearest year (threat_ext_proximity, "
                      "threat_ext_capability, cinc, cinc_latent, gdp, gdp_pct_us, latent_pct_us, "
@@ -217,6 +263,8 @@ def _coverage(frame: pd.DataFrame, col: str) -> str:
 
 def _imputation(frame: pd.DataFrame) -> list[str]:
     """Rows touched by each imputation rule, and the UN-position fills ally by ally."""
+    if "imputed" not in frame:
+        return []
     flags = frame["imputed"].fillna("").astype(str).str.split(";")
     counts = flags.explode().loc[lambda x: x != ""].value_counts().sort_index()
     lines = ["", "## Imputation", "",
@@ -245,15 +293,52 @@ def _runs(years: pd.Series) -> str:
     return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in runs)
 
 
+def column_table(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """Meaning, unit, source, construction and coverage of each documented column of ``frame``.
+
+    Columns the codebook does not describe are left out (see :func:`missing_entries`).
+    """
+    rows = []
+    for col in frame.columns:
+        if col not in ENTRIES:
+            continue
+        e = ENTRIES[col]
+        meaning, unit = COLUMNS.get(col, (e.meaning, e.unit))
+        rows.append({"column": col, "meaning": meaning, "unit": e.unit or unit,
+                     "source": e.source, "construction": e.construction,
+                     "coverage": _coverage(frame, col)})
+    return rows
+
+
+def _fact_rules() -> list[str]:
+    """Markdown listing the membership and garrison rules taken from the fact tables."""
+    from bayes_alliance.data.build_inputs import fact_table
+
+    lines = ["", "## Left the US alignment (rows dropped)", "",
+             "Rule: an ally-year is dropped when the ally's government was aligned with the",
+             "Soviet bloc against the US for most of the year (`data/facts/alignment_breaks.csv`).",
+             "", "| ally | years dropped | event | source |", "|---|---|---|---|"]
+    for r in fact_table("alignment_breaks").itertuples(index=False):
+        lines.append(f"| {r.ally} | {r.first_year}-{r.last_year} | {r.event} | {r.source} |")
+    lines += ["", "## US personnel that are not a protective garrison (`us_troops` = 0)", "",
+              "Rule: personnel at a site held for US purposes do not defend the host "
+              "(`data/facts/non_protective_presence.csv`).", "",
+              "| ally | years | site | source |", "|---|---|---|---|"]
+    for r in fact_table("non_protective_presence").itertuples(index=False):
+        lines.append(f"| {r.ally} | {r.first_year}-{r.last_year} | {r.site} | {r.source} |")
+    return lines
+
+
 def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None) -> str:
     """The codebook as Markdown for a built panel (and the ATOP/treaty differences)."""
     lines = [
         "# Codebook of the real ally-year panel",
         "",
-        "Generated by `bayes_alliance.data.build_codebook.write_codebook` from the panel that",
-        "`bayes_alliance.data.build.build_panel` makes of the files in `data/sources.toml`",
-        "(text measure off). Do not edit by hand. Construction details and caveats are in",
-        "the docstrings of `bayes_alliance/data/build*.py`.",
+        "Generated by `bayes-alliance data ship` from the shipped panel",
+        "(`data/real_panel.csv`, built by `bayes_alliance.data.build.build_panel` from the files",
+        "in `data/sources.toml`; provenance in `data/real_panel.json`). Do not edit by hand.",
+        "Construction details and caveats are in the docstrings of",
+        "`bayes_alliance/data/build*.py`.",
         "",
         f"Rows: {len(frame)} ally-years; allies: {frame['ally'].nunique()}; years: "
         f"{int(frame['year'].min())}-{int(frame['year'].max())}. Coverage gives non-missing",
@@ -263,12 +348,12 @@ def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None
         "| column | meaning | unit | source | construction | coverage |",
         "|---|---|---|---|---|---|",
     ]
-    for col in frame.columns:
-        e = ENTRIES[col]
-        meaning, unit = COLUMNS.get(col, (e.meaning, e.unit))
-        cells = [f"`{col}`", meaning, unit, e.source, e.construction, _coverage(frame, col)]
+    for row in column_table(frame):
+        cells = [f"`{row['column']}`", row["meaning"], row["unit"], row["source"],
+                 row["construction"], row["coverage"]]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     lines += _imputation(frame)
+    lines += _fact_rules()
     if differences is not None:
         lines += ["", "## Alliance years: ATOP 5.1 against the curated treaty list", "",
                   "Rule: the curated list (`data/facts/us_allies.csv`) says who is a treaty",
@@ -283,13 +368,11 @@ def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None
     return "\n".join(lines) + "\n"
 
 
-def write_codebook(source_dir: str | os.PathLike[str] | None = None,
+def write_codebook(frame: pd.DataFrame, source_dir: str | os.PathLike[str] | None = None,
                    path: str | os.PathLike[str] | None = None) -> Path:
-    """Build the panel (text off) and write ``data/codebook.md`` (replacing it)."""
-    from bayes_alliance.data.build import build_panel
+    """Write ``data/codebook.md`` (replacing it) for a built panel and the sources it came from."""
     from bayes_alliance.data.build_allies import alliance_differences
     from bayes_alliance.data.build_inputs import Inputs
 
-    frame = build_panel(source_dir, use_text=False)
     text = render_codebook(frame, alliance_differences(Inputs(source_dir)))
     return write_text_atomic(path or data_path("codebook.md"), text, force=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayes_alliance.constants import LAST_YEAR
 from bayes_alliance.data.sources import fetch
 from bayes_alliance.errors import DataSourceError
 from bayes_alliance.resources import data_path
@@ -41,6 +42,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                         "operation2_end"),
     "nuclear_owid": ("country_name", "year", "nuclear_weapons_status"),
     "terrthreat": ("ccode", "year", "lterrthreat"),
+    "history_travels": ("trip_id", "role", "start_date", "country_id"),
+    "history_visits": ("visit_id", "start_date", "from_id"),
 }
 
 #: last year in which West Germany (COW 260) is the German state in the panel
@@ -118,12 +121,101 @@ class Inputs:
         return pd.read_csv(path, usecols=list(wanted), low_memory=False)
 
 
+#: fact tables with ally rows: name -> columns that, with the ally and each covered
+#: year, must be unique (an empty tuple: one row per ally-year at most)
+ALLY_YEAR_KEYS: dict[str, tuple[str, ...]] = {
+    "war_participation": ("war",),
+    "nuclear_programmes": (),
+    "us_allies": (),
+    "host_nation_support": ("measure",),
+}
+MAX_FACT_PROBLEMS = 5
+
+
+def facts_dir() -> Path:
+    """Folder of the curated fact tables (``data/facts``)."""
+    return data_path("facts")
+
+
+def _covered_years(frame: pd.DataFrame) -> pd.Series:
+    """Years each row covers: ``year``, or ``first_year``..``last_year`` (open end = 2010)."""
+    if "year" in frame:
+        return frame["year"].map(lambda y: [int(y)])
+    last = frame["last_year"].fillna(LAST_YEAR)
+    return pd.Series([list(range(int(a), int(b) + 1)) for a, b in
+                      zip(frame["first_year"], last, strict=True)], index=frame.index)
+
+
+def check_facts(frame: pd.DataFrame, path: Path, key: tuple[str, ...]) -> None:
+    """Reject a fact table with unknown allies, uncited rows or duplicate ally-years.
+
+    Checks, for tables with an ``ally`` column: the abbreviation is a COW code
+    (``data/facts/cow_country_codes.csv``) and matches ``ccode``; a ``source``
+    column, where present, is filled in every row; no ally-year is covered
+    twice for the same ``key`` (e.g. the same war).
+
+    Raises
+    ------
+    DataSourceError
+        Naming the file, the CSV line numbers (header = line 1) and the fix.
+        Raised before anything is built, so no output is written.
+    """
+    from bayes_alliance.data.panel import cow_codes
+
+    codes = dict(zip(cow_codes()["abbrev"], cow_codes()["ccode"], strict=True))
+    problems: list[str] = []
+
+    def line(i: object) -> int:
+        return int(str(i)) + 2
+
+    for i, r in frame.iterrows():
+        ally = str(r["ally"])
+        if ally not in codes:
+            problems.append(f"line {line(i)}: unknown ally code {ally!r}; use a COW state "
+                            f"abbreviation (`bayes-alliance data codes` lists them)")
+        elif "ccode" in frame and pd.notna(r["ccode"]) and int(r["ccode"]) != codes[ally]:
+            problems.append(f"line {line(i)}: ccode {int(r['ccode'])} does not match {ally} "
+                            f"(COW code {codes[ally]}); correct one of the two")
+        if "source" in frame and (pd.isna(r["source"]) or not str(r["source"]).strip()):
+            problems.append(f"line {line(i)}: no source; cite the public source of the row")
+    seen: dict[tuple[object, ...], int] = {}
+    for i, years in _covered_years(frame).items():
+        for y in years:
+            k = (str(frame.at[i, "ally"]), y, *(frame.at[i, c] for c in key))
+            if k in seen:
+                problems.append(f"line {line(i)}: {k[0]} {y} is already covered by line "
+                                f"{line(seen[k])}; keep one row per ally-year"
+                                + (f" and {', '.join(key)}" if key else "")
+                                + " (split or shorten the year spans)")
+            else:
+                seen[k] = i
+    if problems:
+        shown = "; ".join(problems[:MAX_FACT_PROBLEMS])
+        more = len(problems) - MAX_FACT_PROBLEMS
+        raise DataSourceError(f"fact table {path.name}: {shown}"
+                              + (f" (+{more} more)" if more > 0 else "")
+                              + f". Fix {path} and build again; nothing was written")
+
+
+def read_facts(path: str | os.PathLike[str], name: str | None = None) -> pd.DataFrame:
+    """Read one fact table and check it (see :func:`check_facts`)."""
+    p = Path(path)
+    try:
+        frame = pd.read_csv(p)
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise DataSourceError(f"fact table {p.name}: cannot read {p}: {err}") from err
+    name = name or p.stem
+    if "ally" in frame:
+        check_facts(frame, p, ALLY_YEAR_KEYS.get(name, ()))
+    return frame
+
+
 @cache
 def fact_table(name: str) -> pd.DataFrame:
-    """A curated fact table from ``data/facts`` (read once)."""
-    return pd.read_csv(data_path("facts", f"{name}.csv"))
+    """A curated fact table from ``data/facts`` (read and checked once)."""
+    return read_facts(facts_dir() / f"{name}.csv", name)
 
 
 def fact_files() -> list[Path]:
     """All curated fact files, sorted (their hashes key the panel cache)."""
-    return sorted(data_path("facts").glob("*.csv"))
+    return sorted(facts_dir().glob("*.csv"))

@@ -31,7 +31,8 @@ import pandas as pd
 
 from bayes_alliance.data.build_inputs import Inputs, fact_table, unify_germany
 
-__all__ = ["MILEX_SOURCES", "SIPRI_CCODES", "cow_share", "milex_gdp", "sipri_share"]
+__all__ = ["MILEX_SOURCES", "SIPRI_CCODES", "cow_share", "milex_gdp", "sipri_share",
+           "to_2011_dollars"]
 
 #: SIPRI country names of the curated allies -> COW code ("Germany" is West
 #: Germany before 1991; the German DR is a separate SIPRI row)
@@ -75,6 +76,12 @@ def sipri_share(inputs: Inputs) -> pd.DataFrame:
     return rows[["ccode", "year", "sipri_pct", "milex_note"]].reset_index(drop=True)
 
 
+def to_2011_dollars(years: pd.Series) -> pd.Series:
+    """Factor ``CPI_2011 / CPI_t`` turning current US dollars of year t into 2011 dollars."""
+    cpi = fact_table("us_cpi").set_index("year")["cpi_u"]
+    return cpi[BASE_YEAR] / years.map(cpi)
+
+
 def cow_share(inputs: Inputs) -> pd.DataFrame:
     """Raw COW NMC spending over SDP GDP, both in 2011 US dollars, in percent.
 
@@ -83,12 +90,11 @@ def cow_share(inputs: Inputs) -> pd.DataFrame:
     pandas.DataFrame
         ``ccode``, ``year``, ``cow_pct`` (> 0, non-missing).
     """
-    cpi = fact_table("us_cpi").set_index("year")["cpi_u"]
     nmc = unify_germany(inputs.frame("cow_nmc"), dedupe=True)
     gdp = unify_germany(inputs.frame("cow_sdp_gdp"), dedupe=True)
     rows = nmc.merge(gdp, on=["ccode", "year"], how="inner")
-    rows = rows[rows["year"].isin(cpi.index) & (rows["milex"] > 0)]
-    to_2011 = cpi[BASE_YEAR] / rows["year"].map(cpi)
+    rows = rows[rows["year"].isin(fact_table("us_cpi")["year"]) & (rows["milex"] > 0)]
+    to_2011 = to_2011_dollars(rows["year"])
     rows["cow_pct"] = 100.0 * rows["milex"] * 1000.0 * to_2011 / np.exp(rows["wbgdp2011est"])
     rows = rows[np.isfinite(rows["cow_pct"]) & (rows["cow_pct"] > 0)]
     return rows[["ccode", "year", "cow_pct"]].reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Observed outcomes: war participation (``intervene``) and nuclear pursuit (``exit_pursuit``).
+"""Observed outcomes: war participation, nuclear pursuit and host-nation support (``hns``).
 
 ``intervene`` is defined only in the years of US-led wars
 (``data/facts/us_interventions.csv``) and missing in all other years. In
@@ -12,7 +12,22 @@ those years it is 1 when
 
 it is missing where the fact table marks the year unknown (and COW is silent),
 and 0 otherwise - including rows the fact table marks 0 (paid instead of
-fighting). ``intervene_source`` says which rule gave the value.
+fighting). ``intervene_source`` says which rule gave the value. Participation
+means military forces (or, for Iceland, its Crisis Response Unit) in the war's
+operations: for Afghanistan OEF (including Japan's refuelling of OEF ships)
+or ISAF; for Iraq the invasion force or the Multi-National Force-Iraq, not the
+NATO training mission or residual bilateral missions after 2009.
+
+``hns`` (host-nation support for US forces, million constant 2011 USD) is the
+direct plus indirect support that the US Department of Defense's *Report on
+Allied Contributions to the Common Defense* lists (``measure = dod_total`` in
+``data/facts/host_nation_support.csv``), deflated with the US CPI-U; it is
+missing (masked, never 0) in every other ally-year. The facts file's other
+measures are not on that scale and get their own columns: ``hns_sma_cash``
+and ``hns_sma_won`` (South Korea's contribution under the Special Measures
+Agreements: million current USD in the dollar-denominated years, billion won
+from 2005) and ``hns_japan_budget`` (Japan's host-nation support budget,
+billion yen).
 
 ``exit_pursuit`` is 1 in the years an ally explored or pursued nuclear weapons:
 for allies listed in ``data/facts/nuclear_programmes.csv`` the rows with
@@ -30,9 +45,15 @@ import pandas as pd
 
 from bayes_alliance.constants import LAST_YEAR, PATRON_CCODE
 from bayes_alliance.data.build_inputs import Inputs, fact_table, unify_germany
+from bayes_alliance.data.build_milex import to_2011_dollars
+from bayes_alliance.errors import DataSourceError
 
-__all__ = ["BLEEK_CCODES", "bleek_years", "exit_pursuit", "intervene", "intervention_years",
-           "nuclear_crosscheck", "parse_bleek_spans"]
+__all__ = ["BLEEK_CCODES", "HNS_MEASURES", "bleek_years", "exit_pursuit", "hns", "intervene",
+           "intervention_years", "nuclear_crosscheck", "parse_bleek_spans"]
+
+#: host-nation support measure in the fact table -> panel column
+HNS_MEASURES: dict[str, str] = {"dod_total": "hns_current", "sma_cash": "hns_sma_cash",
+                                "sma_won": "hns_sma_won", "japan_budget_yen": "hns_japan_budget"}
 
 #: Bleek (2017) country names as digitised (OCR typos included) -> COW code
 BLEEK_CCODES: dict[str, int] = {
@@ -176,3 +197,26 @@ def nuclear_crosscheck(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         if c != b:
             rows.append({"ally": ally, "year": year, "curated": c, "bleek": b})
     return pd.DataFrame(rows, columns=["ally", "year", "curated", "bleek"])
+
+
+def hns(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """``hns`` (million 2011 USD) and the reported host-nation support measures per ally-year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ally``, ``year``, ``hns`` (``hns_current`` x CPI_2011 / CPI_t) and
+        the columns of :data:`HNS_MEASURES`; missing where no figure is listed.
+    """
+    del inputs  # the figures are curated facts, not a source file
+    facts = fact_table("host_nation_support")
+    unknown = sorted(set(facts["measure"]) - set(HNS_MEASURES))
+    if unknown:
+        raise DataSourceError(f"fact table host_nation_support.csv: unknown measure(s) {unknown}; "
+                              f"use one of {sorted(HNS_MEASURES)}")
+    out = keys[["ally", "ccode", "year"]].copy()
+    for measure, col in HNS_MEASURES.items():
+        rows = facts.loc[facts["measure"] == measure, ["ccode", "year", "value"]]
+        out = out.merge(rows.rename(columns={"value": col}), on=["ccode", "year"], how="left")
+    out["hns"] = out["hns_current"] * to_2011_dollars(out["year"])
+    return out[["ally", "year", "hns", *HNS_MEASURES.values()]]

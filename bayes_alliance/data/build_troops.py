@@ -19,6 +19,12 @@ exists, divided by the detected multiple when one is detected against the
 ally's nearest reference year. A country-year absent from all three series
 means no US personnel were reported and is coded 0. ``us_troops_source``
 names the series used and ``troops_multiple`` the detected factor (1 = none).
+
+Not a protective garrison: US personnel at a site held for US purposes
+(``data/facts/non_protective_presence.csv``: Guantanamo Bay in Cuba, the
+Panama Canal Zone to 1999) do not defend the host, so ``us_troops`` is 0 there
+(``us_troops_source`` = ``not_protective``); the reported figure is kept in
+``us_troops_reported``.
 """
 
 from __future__ import annotations
@@ -26,10 +32,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayes_alliance.data.build_inputs import Inputs, unify_germany
+from bayes_alliance.data.build_inputs import Inputs, fact_table, unify_germany
 
-__all__ = ["MIN_REFERENCE", "MULTIPLE_TOLERANCE", "detect_multiples", "troop_series",
-           "us_troops"]
+__all__ = ["MIN_REFERENCE", "MULTIPLE_TOLERANCE", "detect_multiples", "non_protective_years",
+           "troop_series", "us_troops"]
 
 #: relative tolerance around an integer multiple of the reference value
 MULTIPLE_TOLERANCE = 0.05
@@ -106,8 +112,10 @@ def us_troops(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``ally``, ``year``, ``us_troops``, ``us_troops_source`` (``kane``,
-        ``legacy``, ``rebuild``, ``none_reported``), ``troops_multiple``
-        (over-count factor detected in the rebuild for that row, 1 = none).
+        ``legacy``, ``rebuild``, ``none_reported``, ``not_protective``),
+        ``troops_multiple`` (over-count factor detected in the rebuild for that
+        row, 1 = none), ``us_troops_reported`` (the figure before the
+        non-protective rule).
     """
     series = troop_series(inputs)
     rows = keys[["ally", "ccode", "year"]].merge(series, on=["ccode", "year"], how="left")
@@ -120,10 +128,22 @@ def us_troops(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         values, factors = _rebuild_only(rows.loc[only_rebuild], series)
         personnel.loc[only_rebuild] = values
         rows.loc[only_rebuild, "multiple"] = factors
-    personnel = personnel.fillna(0.0)
+    reported = personnel.fillna(0.0) / 1000.0
+    sites = non_protective_years()
+    excluded = pd.Series([(c, y) in sites for c, y in
+                          zip(rows["ccode"], rows["year"], strict=True)], index=rows.index)
+    source = np.where(excluded, "not_protective", source)
     return pd.DataFrame({
         "ally": rows["ally"], "year": rows["year"],
-        "us_troops": personnel / 1000.0,
+        "us_troops": reported.where(~excluded, 0.0),
         "us_troops_source": pd.Series(source, index=rows.index, dtype="string"),
         "troops_multiple": rows["multiple"],
+        "us_troops_reported": reported,
     })
+
+
+def non_protective_years() -> set[tuple[int, int]]:
+    """(ccode, year) whose US personnel are not a protective garrison of the host."""
+    sites = fact_table("non_protective_presence")
+    return {(int(r.ccode), y) for r in sites.itertuples(index=False)
+            for y in range(int(r.first_year), int(r.last_year) + 1)}

@@ -338,8 +338,9 @@ def load_panel(source: str | os.PathLike[str] | pd.DataFrame | Panel = "default"
     ----------
     source
         ``"default"`` (the shipped panel: real allies and alliance years,
-        synthetic outcomes), ``"real"`` (the panel built from public sources,
-        see :mod:`bayes_alliance.data.build`), a CSV/Parquet path, a DataFrame,
+        synthetic outcomes), ``"real"`` (the shipped panel built from public
+        sources, ``data/real_panel.csv``, read offline; see
+        :mod:`bayes_alliance.data.build`), a CSV/Parquet path, a DataFrame,
         or an already validated :class:`Panel` (returned as is).
     drop_missing
         Drop rows whose covariates are missing instead of raising; the count is
