@@ -137,7 +137,7 @@ def test_logp_gaps_flag_a_chain_stuck_far_below_the_others():
     import xarray as xr
 
     from bayes_alliance.constants import STUCK_LOGP_SDS
-    from bayes_alliance.results import logp_gaps
+    from bayes_alliance.convergence import logp_gaps
 
     rng = np.random.default_rng(0)
     lp = rng.normal(-4600.0, 10.0, size=(4, 500))
