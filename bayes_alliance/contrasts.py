@@ -115,7 +115,7 @@ class _Parser:
         self.i = 0
 
     def error(self, what: str) -> ReportError:
-        return ReportError(f"hypothesis '{self.text}': {what}. Example: "
+        return ReportError(f"hypothesis '{self.text}': {what}. Write it like "
                            "'beta[milex, threat] + beta[milex, threat:retrench] > 0'")
 
     def peek(self) -> tuple[str, str, int] | None:
@@ -192,11 +192,11 @@ class _Parser:
         if name in self.known:
             return name
         close = difflib.get_close_matches(name, self.names, n=3, cutoff=0.6)
-        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
+        hint = (f"did you mean {' or '.join(repr(c) for c in close)}" if close else
                 "the fit's parameters are " + ", ".join(self.names[:8])
-                + (", ..." if len(self.names) > 8 else "")
-                + " (see result.parameters())")
-        raise self.error(f"unknown parameter '{name}'; {hint}")
+                + (", ..." if len(self.names) > 8 else ""))
+        raise ReportError(f"hypothesis '{self.text}': unknown parameter '{name}'; {hint}? "
+                          "(result.parameters() lists every name)")
 
 
 def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:

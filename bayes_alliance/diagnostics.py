@@ -177,23 +177,26 @@ def pit_values(result: FitResult, outcome: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- LOO
-def loo_results(result: FitResult) -> dict[str, Any]:
-    """PSIS-LOO of each outcome: ``{outcome: ELPDData}``.
+def psis_loo(idata: Any, var_name: str) -> Any:
+    """``az.loo`` of ``var_name`` (pointwise), recording rather than repeating the Pareto-k warning.
 
-    ArviZ's warning about Pareto k above ``good_k`` is not repeated: the
-    ``warning`` flag and the k values of each ``ELPDData`` carry it into
-    :func:`loo_table` and the report. Every other warning passes through.
+    ArviZ warns when some Pareto k exceed ``good_k``; the returned
+    ``ELPDData`` says the same in its ``warning`` flag and k values, which
+    :func:`loo_table`, the comparison tables and the report show. Every other
+    warning passes through.
     """
     import arviz as az
 
-    require_groups(result, ("posterior", "log_likelihood"))
-    out = {}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=PARETO_K_WARNING)
-        for outcome in result.spec.outcome_names:
-            if outcome in result.idata["log_likelihood"]:
-                out[outcome] = az.loo(result.idata, var_name=outcome, pointwise=True)
-    return out
+        return az.loo(idata, var_name=var_name, pointwise=True)
+
+
+def loo_results(result: FitResult) -> dict[str, Any]:
+    """PSIS-LOO of each outcome: ``{outcome: ELPDData}`` (see :func:`psis_loo`)."""
+    require_groups(result, ("posterior", "log_likelihood"))
+    return {outcome: psis_loo(result.idata, outcome) for outcome in result.spec.outcome_names
+            if outcome in result.idata["log_likelihood"]}
 
 
 def loo_table(result: FitResult, loos: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -222,6 +225,6 @@ def loo_table(result: FitResult, loos: dict[str, Any] | None = None) -> pd.DataF
 
 __all__ = [
     "PARETO_K_WARNING", "REQUIRED_GROUPS", "as_named_runs", "convergence_table", "family_kind",
-    "loo_results", "loo_table", "observed", "pit_values", "predictive_table", "require_groups",
-    "run_label",
+    "loo_results", "loo_table", "observed", "pit_values", "predictive_table", "psis_loo",
+    "require_groups", "run_label",
 ]

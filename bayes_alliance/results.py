@@ -13,6 +13,7 @@ import importlib.metadata
 import json
 import os
 import platform
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,17 @@ class FitResult:
         return cls(idata=idata, spec=spec, panel=panel, prior_set=_prior_set(prior_dict),
                    scaling=scaling, info=info)
 
+
+    # ------------------------------------------------------------------ questions
+    def hypothesis(self, hypotheses: str | Sequence[str] | Mapping[str, str], *,
+                   prob: float = CI_PROB) -> pd.DataFrame:
+        """Posterior of linear hypotheses on the parameters, like brms ``hypothesis()``.
+
+        See :func:`bayes_alliance.contrasts.hypothesis`.
+        """
+        from bayes_alliance.contrasts import hypothesis
+
+        return hypothesis(self, hypotheses, prob=prob)
 
 def _column_for_netcdf(series: pd.Series) -> np.ndarray:
     if series.dtype == object or pd.api.types.is_string_dtype(series):

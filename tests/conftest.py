@@ -78,7 +78,9 @@ def build_known_fit(*, chains: int = 2, draws: int = 500, seed: int = 0,
     log density, so every chain passes), ``observed_data`` (the panel's
     outcomes on the model scale), ``posterior_predictive`` and
     ``prior_predictive`` (observations plus noise), ``prior`` and
-    ``log_likelihood`` (a normal log density around each observation). Only
+    ``log_likelihood`` (a normal log density around each observation); as in
+    :func:`~bayes_alliance.fit.fit_model`, the posterior-predictive and
+    log-likelihood groups hold a thinned posterior (every 5th draw). Only
     the graph-free parts of the model are built: nothing compiles.
     """
     import arviz as az
@@ -117,11 +119,11 @@ def build_known_fit(*, chains: int = 2, draws: int = 500, seed: int = 0,
     obs_coords = {f"obs_{o.name}": observed_rows(o, model.panel.frame).tolist()
                   for o in outcomes}
 
-    def replicate(c: int) -> dict[str, np.ndarray]:
+    def replicate(c: int, n_draws: int) -> dict[str, np.ndarray]:
         out = {}
         for o in outcomes:
             y = obs[o.name].astype(float)
-            shape = (c, draws, y.size)
+            shape = (c, n_draws, y.size)
             if o.family == "bernoulli":
                 out[o.name] = rng.binomial(1, np.clip(0.8 * y + 0.1, 0, 1), size=shape)
             elif o.family in ("negative_binomial", "poisson"):
@@ -137,18 +139,24 @@ def build_known_fit(*, chains: int = 2, draws: int = 500, seed: int = 0,
             **{o.name: [f"obs_{o.name}"] for o in outcomes}}
     coords = {"outcome": names, "outcome_bis": names, "ally": allies,
               **{f"term_{o.name}": list(o.terms) for o in outcomes}, **obs_coords}
+    # like fit_model, the predictive groups hold a thinned posterior (every 5th draw)
+    kept = np.arange(0, draws, 5)
     loglik = {}
     for o in outcomes:
-        err = rng.normal(0.0, 0.2, size=(chains, draws, obs[o.name].size))
+        err = rng.normal(0.0, 0.2, size=(chains, kept.size, obs[o.name].size))
         loglik[o.name] = -0.5 * (err / 0.5) ** 2 - np.log(0.5 * np.sqrt(2 * np.pi))
     stats = {"diverging": np.zeros((chains, draws), bool),
              "energy": rng.normal(0.0, 1.0, size=(chains, draws)),
              "logp": rng.normal(-1000.0, 5.0, size=(chains, draws))}
     idata = az.from_dict(
-        {"posterior": params(chains, 1.0), "sample_stats": stats,
-         "posterior_predictive": replicate(chains), "log_likelihood": loglik,
-         "observed_data": obs, "prior": params(1, 10.0), "prior_predictive": replicate(1)},
+        {"posterior": params(chains, 1.0), "sample_stats": stats, "observed_data": obs,
+         "prior": params(1, 10.0), "prior_predictive": replicate(1, draws)},
         dims=dims, coords=coords)
+    thinned = az.from_dict({"posterior_predictive": replicate(chains, kept.size),
+                            "log_likelihood": loglik},
+                           dims=dims, coords={**coords, "draw": kept})
+    for group in ("posterior_predictive", "log_likelihood"):
+        idata[group] = thinned[group]
     info = {"sampler": "known draws", "draws": draws, "tune": 0, "chains": chains, "cores": 1,
             "target_accept": 0.9, "random_seed": seed, "compile_s": 0.0, "sampling_s": 0.0,
             "wall_s": 0.0, "unused_prior_selectors": [], "versions": {}}
