@@ -86,7 +86,7 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise ReportError(f"hypothesis '{text}': cannot read '{text[pos:pos + 10]}' at "
+            raise ReportError(f"hypothesis '{text}': cannot read '{text[pos]}' at "
                               f"character {pos + 1}; use parameter names, numbers, + - * / "
                               "( ) and one of > < =")
         if m.lastgroup != "space":

@@ -74,7 +74,7 @@ def build_known_fit(*, chains: int = 2, draws: int = 500, seed: int = 0,
     Every group a report reads is present with the joint model's names, dims
     and coordinates: ``posterior`` (i.i.d. normal draws around known means:
     intercepts 0.5, -0.5, ..., slopes :func:`known_beta_means`, ally sds 0.5,
-    correlations 0.1), ``sample_stats`` (no divergences, i.i.d. energy and
+    one ally correlation around 0.1), ``sample_stats`` (no divergences, i.i.d. energy and
     log density, so every chain passes), ``observed_data`` (the panel's
     outcomes on the model scale), ``posterior_predictive`` and
     ``prior_predictive`` (observations plus noise), ``prior`` and
@@ -104,7 +104,8 @@ def build_known_fit(*, chains: int = 2, draws: int = 500, seed: int = 0,
 
         intercept = np.array([(-1) ** j * 0.5 for j in range(k)]) + noise(k)
         u = noise(n_ally, k) * 3
-        corr = np.full((c, draws, k, k), 0.1)
+        rho = np.clip(0.1 + noise(1, 1), -0.3, 0.9)     # one shared correlation: positive definite
+        corr = np.broadcast_to(rho, (c, draws, k, k)).copy()
         corr[..., np.arange(k), np.arange(k)] = 1.0
         out = {"intercept": intercept, "u_ally": u, "a_ally": intercept[:, :, None, :] + u,
                "sd_ally": np.abs(0.5 + noise(k)), "corr_ally": corr}

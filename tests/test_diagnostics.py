@@ -245,3 +245,33 @@ def test_logp_gaps_flag_a_chain_stuck_far_below_the_others():
     same = logp_gaps(xr.Dataset({"lp": (("chain", "draw"), lp[[0, 1, 3]])}))  # PyMC's name
     assert same.max() < 1.0
     assert logp_gaps(xr.Dataset({"energy": (("chain", "draw"), lp)})).tolist() == [0] * 4
+
+
+def test_cli_fit_says_sampler_trouble_once(fit, monkeypatch):
+    """The API's ConvergenceWarning is replaced by the CLI's own line, not printed beside it."""
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli import app
+    from bayes_alliance.convergence import warn_if_troubled
+    from bayes_alliance.models.model import AllianceModel
+
+    beta = fit.idata["posterior"]["beta_milex"].to_numpy().copy()
+    beta[1, :, 0] += 1.0
+    troubled = _with(fit, "posterior", beta_milex=beta)
+
+    def fake_fit(self, **kwargs):                # what fit_model ends with, minus the sampling
+        warn_if_troubled(troubled.diagnostics())
+        return troubled
+
+    monkeypatch.setattr(AllianceModel, "fit", fake_fit)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = CliRunner().invoke(app, ["fit", "--priors", "weak", "--json"])
+        strict = CliRunner().invoke(app, ["fit", "--priors", "weak", "--strict"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("sampler trouble") == 1 and "--target-accept" in res.stderr
+    assert "ConvergenceWarning" not in res.output
+    assert not [w for w in caught if issubclass(w.category, ba.ConvergenceWarning)]
+    assert strict.exit_code == 1 and strict.stderr.count("sampler trouble") == 1
