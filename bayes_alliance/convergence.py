@@ -145,7 +145,10 @@ def _round_or_none(x: float, digits: int | None) -> float | int | None:
     return int(round(float(x))) if digits is None else round(float(x), digits)
 
 
-def _nan_extreme(values: np.ndarray, fn: Any) -> float:
+def _extreme(ds: xr.Dataset, fn: Any) -> float:
+    """``fn`` (max or min) over the finite values of every variable of ``ds``; NaN if none."""
+    values = np.concatenate([np.ravel(ds[v].to_numpy()).astype(float) for v in ds.data_vars]
+                            or [np.empty(0)])
     finite = values[np.isfinite(values)]
     return float(fn(finite)) if finite.size else float("nan")
 
@@ -171,17 +174,17 @@ def diagnose(idata: Any, var_names: Sequence[str] | None = None) -> Diagnostics:
     """
     import arviz as az
 
-    post = idata["posterior"]
+    post = idata["posterior"].to_dataset()
+    if var_names is not None:
+        post = post[list(var_names)]
     n_chain = post.sizes["chain"]
     stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else {}
     with warnings.catch_warnings():
         # R-hat and ESS of a constant quantity divide by zero: NaN is the answer
         warnings.simplefilter("ignore", RuntimeWarning)
-        table = az.summary(idata, var_names=list(var_names) if var_names is not None else None,
-                           kind="diagnostics", round_to="none")
-    rhat = _nan_extreme(table["r_hat"].to_numpy(float), np.max)
-    ess_bulk = _nan_extreme(table["ess_bulk"].to_numpy(float), np.min)
-    ess_tail = _nan_extreme(table["ess_tail"].to_numpy(float), np.min)
+        rhat = _extreme(az.rhat(post), np.max)
+        ess_bulk = _extreme(az.ess(post, method="bulk"), np.min)
+        ess_tail = _extreme(az.ess(post, method="tail"), np.min)
     divergences = (tuple(int(d) for d in stats["diverging"].sum("draw").to_numpy())
                    if "diverging" in stats else (0,) * n_chain)
     if "energy" in stats:

@@ -108,10 +108,15 @@ class FitResult:
 
         Divergences, max R-hat, min ESS bulk/tail, BFMI and stuck chains, with
         the problems found (see :func:`bayes_alliance.convergence.diagnose`).
+        Computed once per ``idata`` object (a full fit takes seconds) and reused.
         """
-        free = [v for v in self.idata["posterior"].data_vars
-                if v not in self.spec.outcome_names and v != "corr_ally"]
-        return diagnose(self.idata, free)
+        cached = self.__dict__.get("_diagnostics")
+        if cached is None or cached[0] is not self.idata:
+            free = [v for v in self.idata["posterior"].data_vars
+                    if v not in self.spec.outcome_names and v != "corr_ally"]
+            cached = (self.idata, diagnose(self.idata, free))
+            self.__dict__["_diagnostics"] = cached
+        return cached[1]
 
     # ------------------------------------------------------------------ persistence
     def _meta_node(self) -> xr.DataTree:

@@ -120,6 +120,7 @@ def test_known_draws_pass_every_check(fit):
     assert d["ok"] is True and d["problems"] == [] and d["divergences_per_chain"] == [0, 0]
     assert isinstance(d["min_ess_bulk"], int) and d["max_rhat"] == round(diag.max_rhat, 3)
     assert diag["max_rhat"] == d["max_rhat"]                     # the earlier dict interface
+    assert fit.diagnostics() is diag                             # computed once per idata
 
 
 def test_a_shifted_chain_raises_rhat(fit):
