@@ -5,7 +5,10 @@ The public API::
     import bayes_alliance as ba
     panel = ba.load_panel("default")
     model = ba.AllianceModel.from_spec("joint", panel, priors="theory")
-    result = model.fit(draws=1000, chains=4, random_seed=1)
+    result = model.fit(draws=1000, chains=4, random_seed=1)   # warns on sampler trouble
+    result.diagnostics()                                        # divergences, R-hat, ESS, ...
+    ba.hypothesis(result, "beta[milex, threat] + beta[milex, threat:retrench] > 0")
+    ba.compare({"joint": result, "other": other_result})       # PSIS-LOO, per outcome + total
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ _LAZY = {
     "FitResult": "bayes_alliance.results",
     "write_report": "bayes_alliance.report",
     "run_scenario": "bayes_alliance.scenarios",
+    "hypothesis": "bayes_alliance.contrasts",
+    "compare": "bayes_alliance.diagnostics_compare",
 }
 
 
@@ -65,6 +70,8 @@ __all__ = [
     "SpecError",
     "TheoryError",
     "__version__",
+    "compare",
+    "hypothesis",
     "load_panel",
     "run_scenario",
     "write_report",

@@ -1,8 +1,11 @@
-"""Sampler diagnostics and model checks of a fit, as tables (DESIGN.md section 7).
+"""Model checks of a fit, as tables (DESIGN.md section 7).
 
 Every function takes a :class:`~bayes_alliance.results.FitResult` (or several)
 and returns a :class:`pandas.DataFrame` or a plain dict; figures live in
-:mod:`bayes_alliance.report.figures`. Comparisons across fits (model
+:mod:`bayes_alliance.report.figures`. Sampler health (divergences, R-hat, ESS,
+BFMI, stuck chains) is computed once by :mod:`bayes_alliance.convergence`
+(``result.diagnostics()``); :func:`convergence_table` adds the per-parameter
+view. Comparisons across fits (model
 comparison, the hypotheses table, prior sensitivity) are in
 :mod:`bayes_alliance.diagnostics_compare`.
 """
@@ -16,13 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bayes_alliance.constants import (
-    BFMI_MIN,
-    ESS_MIN,
-    PARETO_K_GOOD,
-    RHAT_MAX,
-    STUCK_LOGP_SDS,
-)
+from bayes_alliance.constants import ESS_MIN, PARETO_K_GOOD, RHAT_MAX
 from bayes_alliance.errors import ReportError
 
 if TYPE_CHECKING:
@@ -34,6 +31,8 @@ REQUIRED_GROUPS: tuple[str, ...] = ("posterior", "sample_stats", "observed_data"
 #: families whose outcomes are counts, binaries, or log-scale continuous values
 COUNT_FAMILIES = ("negative_binomial", "poisson")
 BINARY_FAMILIES = ("bernoulli",)
+#: start of ArviZ's warning that some Pareto k exceed ``good_k`` (recorded, not repeated)
+PARETO_K_WARNING = "Estimated shape parameter of Pareto distribution is greater than"
 #: central interval used for predictive checks
 PPC_PROB = 0.90
 
@@ -118,48 +117,6 @@ def convergence_table(result: FitResult) -> pd.DataFrame:
     return table
 
 
-def chain_table(result: FitResult) -> pd.DataFrame:
-    """Divergent transitions, energy BFMI and log-density gap per chain, with pass/fail."""
-    import arviz as az
-
-    stats = result.idata["sample_stats"]
-    n_chain = result.idata["posterior"].sizes["chain"]
-    div = (stats["diverging"].sum("draw").to_numpy().astype(int) if "diverging" in stats
-           else np.zeros(n_chain, int))
-    try:
-        bfmi = np.atleast_1d(np.asarray(az.bfmi(result.idata)["energy"], float))
-    except (KeyError, ValueError):
-        bfmi = np.full(n_chain, np.nan)
-    from bayes_alliance.results import logp_gaps  # lazy, like FitResult above
-
-    table = pd.DataFrame({"chain": np.arange(n_chain), "divergences": div, "bfmi": bfmi,
-                          "logp_gap_sds": logp_gaps(stats).round(1)})
-    table["ok"] = ((table["divergences"] == 0) & ~(table["bfmi"] < BFMI_MIN)
-                   & (table["logp_gap_sds"] <= STUCK_LOGP_SDS))
-    return table.set_index("chain")
-
-
-def convergence_overview(result: FitResult) -> dict[str, Any]:
-    """Headline sampler numbers over every free parameter (see ``FitResult.diagnostics``)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        diag = result.diagnostics()
-    return {
-        "divergences": int(diag["divergences"]),
-        "divergences_per_chain": [int(d) for d in diag["divergences_per_chain"]],
-        "max_rhat": round(float(diag["max_rhat"]), 3),
-        "min_ess_bulk": _int_or_none(diag["min_ess_bulk"]),
-        "min_ess_tail": _int_or_none(diag["min_ess_tail"]),
-        "min_bfmi": round(float(min(diag["bfmi"])), 3),
-        "ok": bool(diag["ok"]),
-        "problems": list(diag["problems"]),
-    }
-
-
-def _int_or_none(x: float) -> int | None:
-    return int(round(float(x))) if np.isfinite(x) else None
-
-
 # ---------------------------------------------------------------------- predictive checks
 def _draws(result: FitResult, group: str, outcome: str) -> np.ndarray:
     """Predictive draws of ``outcome`` as (samples, observations)."""
@@ -220,18 +177,26 @@ def pit_values(result: FitResult, outcome: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- LOO
-def loo_results(result: FitResult) -> dict[str, Any]:
-    """PSIS-LOO of each outcome: ``{outcome: ELPDData}``."""
+def psis_loo(idata: Any, var_name: str) -> Any:
+    """``az.loo`` of ``var_name`` (pointwise), recording rather than repeating the Pareto-k warning.
+
+    ArviZ warns when some Pareto k exceed ``good_k``; the returned
+    ``ELPDData`` says the same in its ``warning`` flag and k values, which
+    :func:`loo_table`, the comparison tables and the report show. Every other
+    warning passes through.
+    """
     import arviz as az
 
-    require_groups(result, ("posterior", "log_likelihood"))
-    out = {}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for outcome in result.spec.outcome_names:
-            if outcome in result.idata["log_likelihood"]:
-                out[outcome] = az.loo(result.idata, var_name=outcome, pointwise=True)
-    return out
+        warnings.filterwarnings("ignore", message=PARETO_K_WARNING)
+        return az.loo(idata, var_name=var_name, pointwise=True)
+
+
+def loo_results(result: FitResult) -> dict[str, Any]:
+    """PSIS-LOO of each outcome: ``{outcome: ELPDData}`` (see :func:`psis_loo`)."""
+    require_groups(result, ("posterior", "log_likelihood"))
+    return {outcome: psis_loo(result.idata, outcome) for outcome in result.spec.outcome_names
+            if outcome in result.idata["log_likelihood"]}
 
 
 def loo_table(result: FitResult, loos: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -239,7 +204,8 @@ def loo_table(result: FitResult, loos: dict[str, Any] | None = None) -> pd.DataF
 
     Pareto k above the sample-size-dependent threshold ``good_k`` (at most
     0.7) makes an observation's PSIS estimate unreliable; ``ok`` is True when
-    no observation exceeds it.
+    no observation exceeds it. ``pareto_k_warning`` is ArviZ's own flag for the
+    same condition (its warning is recorded here instead of printed).
     """
     loos = loo_results(result) if loos is None else loos
     rows = []
@@ -251,13 +217,14 @@ def loo_table(result: FitResult, loos: dict[str, Any] | None = None) -> pd.DataF
             "se": float(lo.se), "p_loo": float(lo.p), "good_k": good,
             "k_good": int((k <= good).sum()), "k_bad": int(((k > good) & (k <= 1)).sum()),
             "k_very_bad": int((k > 1).sum()), "max_k": float(np.nanmax(k)),
+            "pareto_k_warning": bool(getattr(lo, "warning", False)),
             "ok": bool((k <= good).all()),
         })
     return pd.DataFrame(rows).set_index("outcome") if rows else pd.DataFrame()
 
 
 __all__ = [
-    "REQUIRED_GROUPS", "as_named_runs", "chain_table", "convergence_overview",
-    "convergence_table", "family_kind", "loo_results", "loo_table", "observed", "pit_values",
-    "predictive_table", "require_groups", "run_label",
+    "PARETO_K_WARNING", "REQUIRED_GROUPS", "as_named_runs", "convergence_table", "family_kind",
+    "loo_results", "loo_table", "observed", "pit_values", "predictive_table", "psis_loo",
+    "require_groups", "run_label",
 ]

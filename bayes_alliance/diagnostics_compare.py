@@ -6,7 +6,6 @@ Each function takes ``{name: FitResult}``, a list of results or one result
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bayes_alliance.diagnostics import as_named_runs
+from bayes_alliance.diagnostics import as_named_runs, loo_results, psis_loo, require_groups
+from bayes_alliance.errors import ReportError
 
 if TYPE_CHECKING:
     from bayes_alliance.results import FitResult
@@ -55,42 +55,134 @@ def _same_observations(a: FitResult, b: FitResult, outcome: str) -> bool:
     return ya.shape == yb.shape and bool(np.array_equal(ya, yb, equal_nan=True))
 
 
+#: columns of :func:`compare_table` and :func:`compare`
+COMPARE_COLUMNS = ("outcome", "run", "rank", "elpd", "se", "elpd_diff", "dse", "p", "weight",
+                   "pareto_k_warning")
+
+
+def _compare_elpd(elpds: dict[str, Any], label: str) -> pd.DataFrame:
+    """``az.compare`` of precomputed ``{run: ELPDData}`` as rows labelled ``outcome=label``."""
+    import arviz as az
+
+    cmp = az.compare(elpds, round_to="none")
+    table = cmp[list(COMPARE_COLUMNS[2:-1])].copy()
+    table["pareto_k_warning"] = [bool(getattr(elpds[k], "warning", False)) for k in table.index]
+    table.index.name = "run"
+    return table.reset_index().assign(outcome=label)[list(COMPARE_COLUMNS)]
+
+
+def _comparable(runs: dict[str, FitResult]) -> dict[str, FitResult]:
+    return {k: r for k, r in runs.items()
+            if "log_likelihood" in r.idata.children and "observed_data" in r.idata.children}
+
+
 def compare_table(results: Any) -> pd.DataFrame:
     """``az.compare`` of the runs on each outcome they share with identical data.
+
+    Lenient (for reports): outcomes fitted by fewer than two runs to the same
+    observations are skipped. :func:`compare` is the strict version with a total.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (outcome, run) with ArviZ's ``rank``, ``elpd``,
-        ``elpd_diff``, ``dse``, ``p``, ``weight``; empty when no two runs
-        share an outcome and its observations.
+        One row per (outcome, run) with ArviZ's ``rank``, ``elpd``, ``se``,
+        ``elpd_diff``, ``dse``, ``p``, ``weight`` and ``pareto_k_warning`` (some
+        Pareto k of that run's PSIS-LOO exceed ``good_k``); empty when no two
+        runs share an outcome and its observations.
     """
-    import arviz as az
-
-    runs = {k: r for k, r in as_named_runs(results).items()
-            if "log_likelihood" in r.idata.children and "observed_data" in r.idata.children}
+    runs = _comparable(as_named_runs(results))
     outcomes = sorted({o for r in runs.values() for o in r.idata["log_likelihood"].data_vars})
+    loos: dict[str, dict[str, Any]] = {}
     frames = []
     for outcome in outcomes:
         having = {k: r for k, r in runs.items() if outcome in r.idata["log_likelihood"]}
         if len(having) < 2:
             continue
         first = next(iter(having.values()))
-        shared = {k: r for k, r in having.items() if _same_observations(first, r, outcome)}
+        shared = [k for k, r in having.items() if _same_observations(first, r, outcome)]
         if len(shared) < 2:
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cmp = az.compare({k: r.idata for k, r in shared.items()}, var_name=outcome,
-                             round_to="none")
-        cols = [c for c in ("rank", "elpd", "se", "elpd_diff", "dse", "p", "weight") if c in cmp]
-        table = cmp[cols].copy()
-        table.insert(0, "outcome", outcome)
-        table.index.name = "run"
-        frames.append(table.reset_index())
+        for k in shared:
+            loos.setdefault(k, loo_results(runs[k]))
+        frames.append(_compare_elpd({k: loos[k][outcome] for k in shared}, outcome))
     if not frames:
-        return pd.DataFrame(columns=["outcome", "run", "rank", "elpd", "se", "elpd_diff", "dse",
-                                     "p", "weight"])
+        return pd.DataFrame(columns=list(COMPARE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _total_loo(result: FitResult, outcomes: Sequence[str]) -> Any:
+    r"""PSIS-LOO of the joint log-likelihood: each observation of each outcome left out in turn.
+
+    .. math:: \widehat{\mathrm{elpd}}_{\mathrm{total}} = \sum_{o} \sum_{i=1}^{n_o}
+              \log p(y_{oi} \mid y_{-oi})
+    """
+    import xarray as xr
+
+    ll = result.idata["log_likelihood"]
+    parts = [ll[o].transpose("chain", "draw", ...).to_numpy() for o in outcomes]
+    n_chain, n_draw = parts[0].shape[:2]
+    joint = np.concatenate([p.reshape(n_chain, n_draw, -1) for p in parts], axis=2)
+    tree = xr.DataTree.from_dict({
+        "posterior": result.idata["posterior"].to_dataset(),
+        "log_likelihood": xr.Dataset({"total": (("chain", "draw", "obs_total"), joint)},
+                                     coords={"chain": ll["chain"].to_numpy(),
+                                             "draw": ll["draw"].to_numpy()}),
+    })
+    return psis_loo(tree, "total")
+
+
+def compare(results: Any) -> pd.DataFrame:
+    """PSIS-LOO comparison of fits of the same observations, per outcome and in total.
+
+    The ``total`` rows compare the summed ELPD of every outcome the fits share
+    (:func:`_total_loo`), so a joint model is judged on all its outcomes at
+    once; the per-outcome rows show where the difference comes from. Like
+    brms ``loo_compare()``, the best run has ``elpd_diff`` 0 and ``dse`` is the
+    standard error of each difference.
+
+    Parameters
+    ----------
+    results
+        ``{name: FitResult}`` or a list of at least two results.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``outcome`` (each shared outcome, then ``"total"``), ``run``,
+        ``rank``, ``elpd``, ``se``, ``elpd_diff``, ``dse``, ``p``, ``weight``,
+        ``pareto_k_warning``.
+
+    Raises
+    ------
+    ReportError
+        With fewer than two fits, a fit lacking its log-likelihood, fits that
+        share no outcome, or an outcome fitted to different observations.
+    """
+    runs = as_named_runs(results)
+    if len(runs) < 2:
+        raise ReportError(f"compare needs at least two fits, got {len(runs)}; pass a list or "
+                          "{name: result} of fits of the same panel")
+    for name, r in runs.items():
+        require_groups(r, ("posterior", "log_likelihood", "observed_data"), where=f"fit '{name}'")
+    (first_name, first), *others = runs.items()
+    outcomes = [str(o) for o in first.idata["log_likelihood"].data_vars
+                if all(o in r.idata["log_likelihood"] for _, r in others)]
+    if not outcomes:
+        having = "; ".join(f"'{k}': {', '.join(map(str, r.idata['log_likelihood'].data_vars))}"
+                           for k, r in runs.items())
+        raise ReportError(f"the fits share no outcome ({having}); compare fits of the same "
+                          "outcomes")
+    for outcome in outcomes:
+        for name, r in others:
+            if not _same_observations(first, r, outcome):
+                raise ReportError(
+                    f"fits '{first_name}' and '{name}' were fitted to different observations of "
+                    f"'{outcome}' ({first.idata['observed_data'][outcome].size} vs "
+                    f"{r.idata['observed_data'][outcome].size} values); LOO compares fits of the "
+                    "same data: refit them on one panel")
+    loos = {name: loo_results(r) for name, r in runs.items()}
+    frames = [_compare_elpd({k: loos[k][o] for k in runs}, o) for o in outcomes]
+    frames.append(_compare_elpd({k: _total_loo(r, outcomes) for k, r in runs.items()}, "total"))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -194,5 +286,5 @@ def prior_sensitivity(results: Any) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-__all__ = ["Hypothesis", "SENSITIVE_SD", "compare_table", "hypotheses_table",
-           "prior_sensitivity", "sign_probability", "theory_hypotheses"]
+__all__ = ["COMPARE_COLUMNS", "Hypothesis", "SENSITIVE_SD", "compare", "compare_table",
+           "hypotheses_table", "prior_sensitivity", "sign_probability", "theory_hypotheses"]

@@ -36,7 +36,7 @@ class ResultError(BayesAllianceError):
 
 
 class ReportError(BayesAllianceError):
-    """A report cannot be written (missing groups, existing folder, ...)."""
+    """A report or an analysis of fits cannot be made (bad hypothesis, mismatched data, ...)."""
 
 
 class ScenarioError(BayesAllianceError, ValueError):

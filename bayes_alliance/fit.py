@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pymc as pm
 
+from bayes_alliance.convergence import warn_if_troubled
 from bayes_alliance.errors import FitError
 
 if TYPE_CHECKING:
@@ -90,6 +91,13 @@ def fit_model(
     Returns
     -------
     FitResult
+
+    Warns
+    -----
+    ConvergenceWarning
+        When :meth:`FitResult.diagnostics` finds divergences, R-hat above
+        1.01, bulk or tail ESS below 400, a BFMI below 0.3 or a stuck chain;
+        the message lists the problems and what to try.
     """
     from bayes_alliance.results import FitResult, versions
 
@@ -133,5 +141,7 @@ def fit_model(
         "unused_prior_selectors": model.priors.unused,
         "versions": versions(),
     }
-    return FitResult(idata=idata, spec=model.spec, panel=model.panel,
-                     prior_set=model.priors.prior_set, scaling=model.scaling, info=info)
+    result = FitResult(idata=idata, spec=model.spec, panel=model.panel,
+                       prior_set=model.priors.prior_set, scaling=model.scaling, info=info)
+    warn_if_troubled(result.diagnostics(), stacklevel=4)
+    return result

@@ -13,6 +13,7 @@ import importlib.metadata
 import json
 import os
 import platform
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayes_alliance.constants import BFMI_MIN, CI_PROB, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
+from bayes_alliance.constants import CI_PROB
+from bayes_alliance.convergence import Diagnostics, diagnose
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import ResultError
 from bayes_alliance.io import atomic_path
@@ -77,28 +79,6 @@ def readable_parameters(idata: Any, spec: ModelSpec) -> xr.Dataset:
                        for k, v in out.items()})
 
 
-def logp_gaps(sample_stats: xr.Dataset) -> np.ndarray:
-    r"""How far each chain's log density sits below the best chain's, in within-chain sds.
-
-    .. math:: g_c = \frac{\max_j m_j - m_c}{\operatorname{median}_j s_j}
-
-    with :math:`m_c` the median and :math:`s_c` the sd of chain :math:`c`'s log
-    density over its draws. Chains in the same typical set differ by a fraction of
-    an sd; a chain trapped in a minor mode sits many sds below (e.g. 15 sds, a log
-    density 214 lower, in one 4-chain fit of the default panel). Zeros when the
-    sampler did not record the log density (``logp`` for nutpie, ``lp`` for PyMC).
-    """
-    name = next((n for n in ("logp", "lp") if n in sample_stats), None)
-    if name is None:
-        return np.zeros(sample_stats.sizes.get("chain", 0))
-    lp = np.asarray(sample_stats[name].transpose("chain", "draw"), float)
-    med = np.median(lp, axis=1)
-    scale = float(np.median(lp.std(axis=1)))
-    if not np.isfinite(scale) or scale <= 0:
-        return np.zeros(lp.shape[0])
-    return (med.max() - med) / scale
-
-
 @dataclass
 class FitResult:
     """A fitted model: ArviZ data plus everything needed to reuse it."""
@@ -123,47 +103,20 @@ class FitResult:
         table.index.name = "parameter"
         return table
 
-    def diagnostics(self) -> dict[str, Any]:
-        """Sampler health: divergences, max R-hat, min ESS bulk/tail, min BFMI, pass/fail.
+    def diagnostics(self) -> Diagnostics:
+        """Sampler health over every free parameter (ally effects included).
 
-        Computed over every free parameter (ally effects included), not only
-        the population-level ones.
+        Divergences, max R-hat, min ESS bulk/tail, BFMI and stuck chains, with
+        the problems found (see :func:`bayes_alliance.convergence.diagnose`).
+        Computed once per ``idata`` object (a full fit takes seconds) and reused.
         """
-        import arviz as az
-
-        post = self.idata["posterior"]
-        free = [v for v in post.data_vars if v not in self.spec.outcome_names
-                and v not in ("corr_ally",)]
-        diag = az.summary(self.idata, var_names=free, kind="diagnostics", round_to="none")
-        stats = self.idata["sample_stats"]
-        divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
-        bfmi = np.atleast_1d(np.asarray(az.bfmi(self.idata)["energy"]))
-        rhat = float(np.nanmax(diag["r_hat"].to_numpy(float)))
-        ess_bulk = float(np.nanmin(diag["ess_bulk"].to_numpy(float)))
-        ess_tail = float(np.nanmin(diag["ess_tail"].to_numpy(float)))
-        problems = []
-        if divergences:
-            problems.append(f"{divergences} divergent transitions")
-        if rhat > RHAT_MAX:
-            problems.append(f"max R-hat {rhat:.3f} > {RHAT_MAX}")
-        if ess_bulk < ESS_MIN:
-            problems.append(f"min ESS bulk {ess_bulk:.0f} < {ESS_MIN}")
-        if ess_tail < ESS_MIN:
-            problems.append(f"min ESS tail {ess_tail:.0f} < {ESS_MIN}")
-        if float(bfmi.min()) < BFMI_MIN:
-            problems.append(f"min BFMI {float(bfmi.min()):.2f} < {BFMI_MIN}")
-        gaps = logp_gaps(stats)
-        stuck = [int(c) for c in np.flatnonzero(gaps > STUCK_LOGP_SDS)]
-        if stuck:
-            problems.append(f"chain(s) {', '.join(map(str, stuck))} stuck in a region of "
-                            f"negligible mass (log density {gaps.max():.0f} within-chain sds "
-                            "below the best chain); rerun with another seed")
-        per_chain = (stats["diverging"].sum("draw").to_numpy().astype(int).tolist()
-                     if "diverging" in stats else [])
-        return {"divergences": divergences, "divergences_per_chain": per_chain,
-                "max_rhat": rhat, "min_ess_bulk": ess_bulk, "min_ess_tail": ess_tail,
-                "bfmi": bfmi.round(3).tolist(), "stuck_chains": stuck,
-                "ok": not problems, "problems": problems}
+        cached = self.__dict__.get("_diagnostics")
+        if cached is None or cached[0] is not self.idata:
+            free = [v for v in self.idata["posterior"].data_vars
+                    if v not in self.spec.outcome_names and v != "corr_ally"]
+            cached = (self.idata, diagnose(self.idata, free))
+            self.__dict__["_diagnostics"] = cached
+        return cached[1]
 
     # ------------------------------------------------------------------ persistence
     def _meta_node(self) -> xr.DataTree:
@@ -243,6 +196,17 @@ class FitResult:
         return cls(idata=idata, spec=spec, panel=panel, prior_set=_prior_set(prior_dict),
                    scaling=scaling, info=info)
 
+
+    # ------------------------------------------------------------------ questions
+    def hypothesis(self, hypotheses: str | Sequence[str] | Mapping[str, str], *,
+                   prob: float = CI_PROB) -> pd.DataFrame:
+        """Posterior of linear hypotheses on the parameters, like brms ``hypothesis()``.
+
+        See :func:`bayes_alliance.contrasts.hypothesis`.
+        """
+        from bayes_alliance.contrasts import hypothesis
+
+        return hypothesis(self, hypotheses, prob=prob)
 
 def _column_for_netcdf(series: pd.Series) -> np.ndarray:
     if series.dtype == object or pd.api.types.is_string_dtype(series):

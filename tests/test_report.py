@@ -1,4 +1,4 @@
-"""The HTML report and `bayes-alliance report` on one tiny fit (cached for the session)."""
+"""The HTML report and `bayes-alliance report` on a fit from known draws (nothing is sampled)."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ class FakeScenario:
 
 
 @pytest.fixture(scope="module")
-def fit(tiny_joint_fit) -> FitResult:
-    return tiny_joint_fit
+def fit(known_joint_fit) -> FitResult:
+    return known_joint_fit
 
 
 @pytest.fixture(scope="module")

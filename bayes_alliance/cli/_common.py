@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
-from bayes_alliance.errors import BayesAllianceError
+from bayes_alliance.errors import BayesAllianceError, ConvergenceWarning
 
 #: errors shown to the user as one paragraph and exit code 1
 USER_ERRORS: tuple[type[BaseException], ...] = (
@@ -19,12 +20,18 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print expected errors as ``error: ...`` on stderr and exit 1, with no traceback."""
+    """Print expected errors as ``error: ...`` on stderr and exit 1, with no traceback.
+
+    The API's :class:`ConvergenceWarning` is silenced: commands that fit report
+    sampler trouble once, in their own words (``warning: sampler trouble: ...``).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return fn(*args, **kwargs)
         except USER_ERRORS as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(code=1) from None

@@ -10,13 +10,14 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 from bayes_alliance.constants import CI_PROB
+from bayes_alliance.convergence import advice
 
 
 def fit_summary(result: Any) -> dict[str, Any]:
     """The JSON summary of a fit: settings, timings, diagnostics, parameters."""
     table = result.summary()
     lo, hi = table.columns[2], table.columns[3]
-    diag = result.diagnostics()
+    diag = result.diagnostics().to_dict()
     return {
         "spec": result.spec.name,
         "spec_hash": result.spec.hash(),
@@ -29,8 +30,9 @@ def fit_summary(result: Any) -> dict[str, Any]:
         "compile_seconds": result.info["compile_s"],
         "sampling_seconds": result.info["sampling_s"],
         "wall_seconds": result.info["wall_s"],
-        **{k: diag[k] for k in ("divergences", "max_rhat", "min_ess_bulk", "min_ess_tail",
-                                "bfmi", "ok", "problems")},
+        **{k: diag[k] for k in ("divergences", "divergences_per_chain", "max_rhat",
+                                "min_ess_bulk", "min_ess_tail", "bfmi", "stuck_chains", "ok",
+                                "problems")},
         "interval": CI_PROB,
         "parameters": {
             name: {"mean": float(row["mean"]), "sd": float(row["sd"]),
@@ -50,8 +52,8 @@ def format_fit_summary(summary: dict[str, Any]) -> str:
         f"  sampler {summary['sampler']}: {summary['chains']} chains x {summary['draws']} draws "
         f"after {summary['tune']} tuning steps; compile {summary['compile_seconds']:.1f} s, "
         f"sampling {summary['sampling_seconds']:.1f} s",
-        f"  divergences {summary['divergences']}, max R-hat {summary['max_rhat']:.3f}, "
-        f"min ESS bulk {summary['min_ess_bulk']:.0f}, tail {summary['min_ess_tail']:.0f}",
+        f"  divergences {summary['divergences']}, max R-hat {summary['max_rhat']}, "
+        f"min ESS bulk {summary['min_ess_bulk']}, tail {summary['min_ess_tail']}",
         "",
         f"  {'parameter':<42}{'mean':>8}{'sd':>8}{'5%':>8}{'95%':>8}{'R-hat':>7}",
     ]
@@ -62,12 +64,15 @@ def format_fit_summary(summary: dict[str, Any]) -> str:
 
 
 def warn_problems(summary: dict[str, Any], strict: bool) -> None:
-    """Print sampler trouble as a warning; with ``strict`` exit 1."""
+    """Print the sampler trouble of :func:`fit_summary` as a warning; with ``strict`` exit 1.
+
+    This replaces the API's :class:`~bayes_alliance.errors.ConvergenceWarning`,
+    which the CLI silences (see :func:`bayes_alliance.cli._common.handle_errors`).
+    """
     if summary["ok"]:
         return
-    typer.echo("warning: sampler trouble: " + "; ".join(summary["problems"])
-               + ". Try more tuning steps (--tune), a higher --target-accept, or more draws.",
-               err=True)
+    typer.echo("warning: sampler trouble: " + "; ".join(summary["problems"]) + ". "
+               + advice(cli=True) + ".", err=True)
     if strict:
         raise typer.Exit(code=1)
 

@@ -89,7 +89,7 @@ def run_numbers(result: FitResult, loo: pd.DataFrame,
         "spec": result.spec.name,
         "spec_hash": result.spec.hash(),
         "priors": result.prior_set.name,
-        "convergence": convergence or dg.convergence_overview(result),
+        "convergence": convergence or result.diagnostics().to_dict(),
         "loo": {o: {"elpd": round(row["elpd"], 2), "se": round(row["se"], 2),
                     "p_loo": round(row["p_loo"], 2), "k_above_good": int(row["k_bad"]
                                                                           + row["k_very_bad"]),
@@ -211,9 +211,10 @@ def _model_section(runs: dict[str, FitResult], tables: dict, figures: dict) -> S
 
 def _convergence_section(runs: dict[str, FitResult], tables: dict,
                          figures: dict) -> tuple[Section, dict[str, Any]]:
-    overview, numbers = [], {}
+    overview, numbers, diagnostics = [], {}, {}
     for name, r in runs.items():
-        ov = dg.convergence_overview(r)
+        diagnostics[name] = r.diagnostics()
+        ov = diagnostics[name].to_dict()
         numbers[name] = {"convergence": ov}
         overview.append({"run": name, **{k: ov[k] for k in (
             "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail", "min_bfmi", "ok")},
@@ -231,7 +232,7 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
     for name, r in runs.items():
         key = slug(name)
         tables[f"convergence_{key}"] = dg.convergence_table(r)
-        tables[f"chains_{key}"] = dg.chain_table(r)
+        tables[f"chains_{key}"] = diagnostics[name].chain_table()
         s.table(f"convergence_{key}", f"Run '{name}': population-level parameters.")
         s.table(f"chains_{key}", f"Run '{name}': divergences, BFMI and log-density gap per "
                 "chain (logp_gap_sds: how far the chain's median log density sits below the "
