@@ -24,6 +24,7 @@ from bayes_alliance.constants import (
     STUCK_LOGP_SDS,
 )
 from bayes_alliance.errors import ReportError
+from bayes_alliance.results import logp_gaps
 
 if TYPE_CHECKING:
     from bayes_alliance.results import FitResult
@@ -130,7 +131,6 @@ def chain_table(result: FitResult) -> pd.DataFrame:
         bfmi = np.atleast_1d(np.asarray(az.bfmi(result.idata)["energy"], float))
     except (KeyError, ValueError):
         bfmi = np.full(n_chain, np.nan)
-    from bayes_alliance.results import logp_gaps  # lazy, like FitResult above
 
     table = pd.DataFrame({"chain": np.arange(n_chain), "divergences": div, "bfmi": bfmi,
                           "logp_gap_sds": logp_gaps(stats).round(1)})

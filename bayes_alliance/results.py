@@ -26,7 +26,7 @@ from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import ResultError
 from bayes_alliance.io import atomic_path
 from bayes_alliance.models.design import Scaling
-from bayes_alliance.models.priors import PriorSet
+from bayes_alliance.models.priors import PriorSet, _parse_prior
 from bayes_alliance.models.spec import ModelSpec
 
 META_GROUP = "bayes_alliance"
@@ -253,7 +253,6 @@ def _column_for_netcdf(series: pd.Series) -> np.ndarray:
 
 
 def _prior_set(d: dict) -> PriorSet:
-    from bayes_alliance.models.priors import _parse_prior
 
     priors = tuple((sel, _parse_prior(sel, value, "saved run")) for sel, value in
                    d["priors"].items())

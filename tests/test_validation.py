@@ -93,8 +93,8 @@ def test_config_check():
 def test_baseline_glms_recover_the_generating_coefficients():
     """Per-outcome GLMs on a panel simulated at known values (reassure equation has no
     latent term, so its GLM targets the true coefficients)."""
-    from bayes_alliance.data.default import TRUE_PARAMS
-    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance import AllianceModel
+    from bayes_alliance.synthetic import TRUE_PARAMS
     from bayes_alliance.validation.baseline import glm_estimates, single_outcome_spec
 
     model = AllianceModel.from_spec("joint", "default", priors="weak")
@@ -163,7 +163,7 @@ def test_tiny_sbc_on_local_cluster_resumes(tmp_path):
 @pytest.mark.slow
 def test_baseline_of_a_saved_run_compares_only_latent_free_equations(tmp_path):
     import bayes_alliance as ba
-    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance import AllianceModel
     from bayes_alliance.validation.baseline import run_baseline
 
     f = ba.load_panel("default").frame

@@ -20,7 +20,7 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Check a panel file against the data contract; exit 1 listing every problem."""
-    from bayes_alliance.data.panel import load_panel
+    from bayes_alliance.data.load import load_panel
 
     panel = load_panel(path, drop_missing=drop_missing)
     summary = {"valid": True, **panel.overview()}
@@ -40,7 +40,7 @@ def info(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Describe a panel: allies, years, rows, per-column missing counts, provenance."""
-    from bayes_alliance.data.panel import load_panel
+    from bayes_alliance.data.load import load_panel
 
     panel = load_panel(source)
     summary = panel.overview()
@@ -77,7 +77,7 @@ def regenerate_default(
     force: bool = typer.Option(False, "--force", help="Overwrite the existing files."),
 ) -> None:
     """Redraw the default panel from the joint model at its known true parameters."""
-    from bayes_alliance.data.default import write_default_panel
+    from bayes_alliance.synthetic import write_default_panel
 
     panel_path, truth_path = write_default_panel(out_dir, force=force)
     typer.echo(f"wrote {panel_path} and {truth_path}")

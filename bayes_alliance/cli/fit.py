@@ -101,6 +101,7 @@ def fit(
 ) -> None:
     """Fit a model with NUTS and print its summary (and save it with --out)."""
     from bayes_alliance.errors import ResultError
+    from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
 
     if out is not None and out.exists() and not force:
@@ -110,8 +111,9 @@ def fit(
     if not as_json:
         typer.echo(f"fitting spec '{model.spec.name}' on {model.panel.source} "
                    f"({len(model.panel.frame)} ally-years) with {sampler}...", err=True)
-    result = model.fit(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
-                       sampler=sampler, random_seed=seed, progressbar=is_terminal())
+    result = fit_model(model, draws=draws, tune=tune, chains=chains,
+                       target_accept=target_accept, sampler=sampler, random_seed=seed,
+                       progressbar=is_terminal())
     if out is not None:
         result.save(out, force=force)
     summary = fit_summary(result)

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from bayes_alliance.data.build import build_panel
+from bayes_alliance.data.build_allies import alliance_differences
+from bayes_alliance.data.build_inputs import Inputs
 from bayes_alliance.data.panel import COLUMNS
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.resources import data_path
@@ -196,10 +199,6 @@ def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None
 def write_codebook(source_dir: str | os.PathLike[str] | None = None,
                    path: str | os.PathLike[str] | None = None) -> Path:
     """Build the panel (text off) and write ``data/codebook.md`` (replacing it)."""
-    from bayes_alliance.data.build import build_panel
-    from bayes_alliance.data.build_allies import alliance_differences
-    from bayes_alliance.data.build_inputs import Inputs
-
     frame = build_panel(source_dir, use_text=False)
     text = render_codebook(frame, alliance_differences(Inputs(source_dir)))
     return write_text_atomic(path or data_path("codebook.md"), text, force=True)

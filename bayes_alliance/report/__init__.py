@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bayes_alliance.diagnostics import as_named_runs, require_groups
 from bayes_alliance.errors import ReportError
+from bayes_alliance.report.content import build_content, slug
+from bayes_alliance.report.render import render_html, render_markdown
 
 #: dots per inch of the PNG figures
 DPI = 100
@@ -40,9 +43,6 @@ def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
     ``summary.md`` (convergence and LOO per run, hypothesis probabilities).
     """
     from bayes_alliance import __version__
-    from bayes_alliance.diagnostics import as_named_runs, require_groups
-    from bayes_alliance.report.content import build_content, slug
-    from bayes_alliance.report.render import render_html, render_markdown
 
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, force)

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+import bayes_alliance.report.figures as fg
 from bayes_alliance import diagnostics as dg
 from bayes_alliance import diagnostics_compare as dc
 from bayes_alliance.constants import BFMI_MIN, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
-from bayes_alliance.report import figures as fg
+from bayes_alliance.theory.plots import plot_statics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -197,15 +198,10 @@ def _model_section(runs: dict[str, FitResult], tables: dict, figures: dict) -> S
              for sel, p in ps.priors]).set_index("selector")
         s.table(key, f"Prior set '{prior_name}'.")
     try:
-        from bayes_alliance.theory import plot_statics  # type: ignore[attr-defined]
-    except ImportError:
-        plot_statics = None
-    if plot_statics is not None:
-        try:
-            figures["theory"] = plot_statics()
-            s.figure("theory", "Comparative statics of the formal model (the theory).")
-        except Exception as err:  # noqa: BLE001 - a broken theory figure must not sink a report
-            s.text(f"The theory figure could not be drawn: {err}")
+        figures["theory"] = plot_statics()
+        s.figure("theory", "Comparative statics of the formal model (the theory).")
+    except Exception as err:  # noqa: BLE001 - a broken theory figure must not sink a report
+        s.text(f"The theory figure could not be drawn: {err}")
     return s
 
 

@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from bayes_alliance.results import FitResult
+from bayes_alliance.scenarios import run_scenario
+
 
 def resample_posterior(result: Any, chains: int, draws: int, seed: int = 0) -> Any:
     """A copy of ``result`` whose posterior holds ``chains x draws`` resampled draws."""
@@ -41,8 +44,6 @@ def resample_posterior(result: Any, chains: int, draws: int, seed: int = 0) -> A
 def bench_scenario(result: Any, scenario: str = "full-withdrawal", *, repeats: int = 5,
                    allies: list[str] | None = None, figures: bool = True) -> dict[str, Any]:
     """Median wall times (seconds) of one scenario on ``result`` over ``repeats`` runs."""
-    from bayes_alliance.scenarios import run_scenario
-
     run_s, draws_s, fig_s = [], [], []
     res = None
     for _ in range(repeats):
@@ -69,8 +70,6 @@ def bench_scenario(result: Any, scenario: str = "full-withdrawal", *, repeats: i
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: print the benchmark as JSON."""
-    from bayes_alliance.results import FitResult
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run", help="saved run (RUN.nc)")
     parser.add_argument("--scenario", action="append", default=None,

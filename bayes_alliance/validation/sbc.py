@@ -48,7 +48,11 @@ import numpy as np
 import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
-from bayes_alliance.io import write_text_atomic
+from bayes_alliance.io import write_text_atomic, write_with
+from bayes_alliance.models.spec import load_spec
+from bayes_alliance.validation.cluster import dask_client
+from bayes_alliance.validation.panels import generating_model
+from bayes_alliance.validation.sampling import simulate_and_fit
 
 SIM_DIR = "sims"
 #: coverage of the simultaneous ECDF band in the plot and the ``outside_band`` flags
@@ -145,8 +149,6 @@ def generator(cfg: SBCConfig):
     """The generating model on the run's skeleton (cached per process)."""
     from dataclasses import replace
 
-    from bayes_alliance.models.spec import load_spec
-    from bayes_alliance.validation.panels import generating_model
 
     spec = load_spec(cfg.spec)
     if cfg.centered is not None:
@@ -162,8 +164,6 @@ def run_simulation(config: dict[str, Any], index: int) -> dict[str, Any]:
     returned as ``{"index": ..., "error": ...}`` so that they are recorded,
     not lost.
     """
-    from bayes_alliance.validation.sampling import simulate_and_fit
-
     cfg = SBCConfig(**config)
     seed = simulation_seed(cfg.seed, index)
     t0 = time.perf_counter()
@@ -248,7 +248,6 @@ def run_sbc(cfg: SBCConfig, n_sims: int, out: str | Path, *, scheduler: str | No
     """
     from dask.distributed import as_completed
 
-    from bayes_alliance.validation.cluster import dask_client
 
     cfg.check()
     if n_sims < 1:
@@ -478,8 +477,6 @@ def summarise(out: str | Path, *, n_sims: int | None = None, alpha: float = 0.01
     Writes ``ranks.csv``, ``uniformity.csv``, ``ecdf.png`` and ``summary.json``
     (and ``command.txt`` when ``command`` is given) into ``out`` when ``write``.
     """
-    from bayes_alliance.io import write_with
-
     out = Path(out)
     cfg, records = load_results(out, n_sims)
     ranks = rank_table(records)
