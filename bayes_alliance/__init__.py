@@ -10,8 +10,6 @@ The public API::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from bayes_alliance.data.load import load_panel
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import (
@@ -26,11 +24,9 @@ from bayes_alliance.errors import (
     SpecError,
     TheoryError,
 )
+from bayes_alliance.resources import package_version
 
-try:
-    __version__ = version("bayes-alliance")
-except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-    __version__ = "0.0.0+unknown"
+__version__ = package_version()
 
 #: public names imported on first use, so that `import bayes_alliance` stays light
 #: (PyMC and ArviZ load only when a model, result, report or scenario is needed)

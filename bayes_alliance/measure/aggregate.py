@@ -21,6 +21,7 @@ from bayes_alliance.measure.corpus import Corpus, Document, read_corpus
 from bayes_alliance.measure.lexicon import Lexicon, load_lexicon
 from bayes_alliance.measure.mentions import find_mentions
 from bayes_alliance.measure.sentences import normalize_text, sentence_starts
+from bayes_alliance.resources import package_version
 
 __all__ = ["COLUMNS", "MeasureResult", "measure_corpus", "measure_documents", "meta_path",
            "write_result"]
@@ -161,8 +162,6 @@ def _frame(tally: Counter[tuple[str, int, str]], allies: AllySet) -> pd.DataFram
 
 def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
           counts: pd.DataFrame) -> dict[str, Any]:
-    from bayes_alliance import __version__
-
     years = [d.year for d in corpus.documents]
     return {
         "lexicon": lexicon.name,
@@ -185,7 +184,7 @@ def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
         "n_allies_mentioned": int(counts["ally"].nunique()),
         "total_exposure": int(counts["exposure"].sum()),
         "total_reassure": int(counts["reassure"].sum()),
-        "bayes_alliance_version": __version__,
+        "bayes_alliance_version": package_version(),
     }
 
 
