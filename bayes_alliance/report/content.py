@@ -18,7 +18,7 @@ import pandas as pd
 import bayes_alliance.report.figures as fg
 from bayes_alliance import diagnostics as dg
 from bayes_alliance import diagnostics_compare as dc
-from bayes_alliance.constants import BFMI_MIN, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
+from bayes_alliance.constants import BFMI_MIN, CI_PROB, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
 from bayes_alliance.theory.plots import plot_statics
 
 if TYPE_CHECKING:
@@ -361,6 +361,36 @@ def _ally_section(name: str, result: FitResult, tables: dict, figures: dict) -> 
     return s
 
 
+def _interval(frame: pd.DataFrame, stem: str) -> pd.Series:
+    """``mean [lo, hi]`` of the columns ``<stem>_mean``, ``<stem>_lo``, ``<stem>_hi``."""
+    return pd.Series([f"{m:#.3g} [{lo:#.3g}, {hi:#.3g}]" for m, lo, hi in zip(
+        frame[f"{stem}_mean"], frame[f"{stem}_lo"], frame[f"{stem}_hi"], strict=True)],
+        index=frame.index)
+
+
+def scenario_view(summary: pd.DataFrame) -> pd.DataFrame | None:
+    """The page's view of a scenario summary: the effect first, intervals in one cell.
+
+    The full summary has 16 columns and scrolled sideways, hiding the effects;
+    this keeps seven. None when ``summary`` lacks the columns of
+    :attr:`bayes_alliance.scenarios.ScenarioResult.summary`.
+    """
+    needed = {"label", "unit", "ally", "year", "p_increase"} | {
+        f"{stem}_{stat}" for stem in ("factual", "counterfactual", "effect")
+        for stat in ("mean", "lo", "hi")}
+    if not needed <= set(summary.columns):
+        return None
+    return pd.DataFrame({
+        "outcome": summary["label"] + " (" + summary["unit"] + ")",
+        "ally": summary["ally"].astype(str),
+        "year": summary["year"].astype(str),
+        "effect": _interval(summary, "effect"),
+        "P(increase)": summary["p_increase"].astype(float),
+        "factual": _interval(summary, "factual"),
+        "counterfactual": _interval(summary, "counterfactual"),
+    })
+
+
 def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> Section:
     s = Section("scenarios", "Scenario results",
                 "Look at how each counterfactual moves the outcomes relative to the baseline; "
@@ -372,7 +402,15 @@ def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> 
         summary = getattr(sc, "summary", None)
         if isinstance(summary, pd.DataFrame) and not summary.empty:
             tables[key] = summary
-            s.table(key, f"Scenario '{name}': summary.")
+            view = scenario_view(summary)
+            if view is None:
+                s.table(key, f"Scenario '{name}': summary.")
+            else:
+                tables[f"{key}_effects"] = view
+                s.table(f"{key}_effects",
+                        f"Scenario '{name}': effect = counterfactual minus factual (posterior "
+                        f"mean [{CI_PROB:.0%} interval]) per ally-year and averaged ('all'); "
+                        f"every column is in tables/{key}.csv.")
         for fig_name, fig in dict(getattr(sc, "figures", {}) or {}).items():
             fkey = f"{key}_{slug(str(fig_name))}"
             figures[fkey] = fig
