@@ -35,9 +35,17 @@ def test_simulation_seeds_are_distinct_and_stable():
     assert sbc.simulation_seed(3, 7) == seeds[7]
 
 
-def test_holm_matches_definition():
-    p = np.array([0.01, 0.04, 0.03, 0.5])
-    np.testing.assert_allclose(sbc.holm(p), [0.04, 0.09, 0.09, 0.5])
+def test_uniformity_holm_adjusts_like_the_definition():
+    rng = np.random.default_rng(5)
+    ranks = pd.DataFrame({f"x{k}": rng.integers(0, 100 - 10 * k, size=200) for k in range(5)})
+    table = sbc.uniformity(ranks, 99)
+    p = table["p"].to_numpy()
+    order = np.argsort(p)
+    expected = np.empty_like(p)
+    scaled = (len(p) - np.arange(len(p))) * p[order]
+    expected[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    np.testing.assert_allclose(table["p_holm"].to_numpy(), expected)
+    assert (table["p_holm"] >= table["p"]).all() and table["p_holm"].min() < 0.01
 
 
 def test_uniformity_accepts_uniform_and_rejects_skewed_ranks():

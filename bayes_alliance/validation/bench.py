@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import typer
 
 from bayes_alliance.constants import FIRST_YEAR, LAST_YEAR
 from bayes_alliance.fit import fit_model
@@ -196,11 +197,11 @@ def plot_cost(summary: list[dict[str, Any]]):
     return fig
 
 
-def _worker() -> None:
-    sampler, scale, draws, tune, chains, seed = sys.argv[1:7]
-    res = run_once(sampler, int(scale), int(draws), int(tune), int(chains), int(seed))
+def _worker(sampler: str, scale: int, draws: int, tune: int, chains: int, seed: int) -> None:
+    """Entry of :func:`run_in_subprocess`: one run, printed as a ``BENCH {json}`` line."""
+    res = run_once(sampler, scale, draws, tune, chains, seed)
     print("BENCH " + json.dumps(res), flush=True)
 
 
 if __name__ == "__main__":
-    _worker()
+    typer.run(_worker)

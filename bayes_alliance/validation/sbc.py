@@ -316,19 +316,6 @@ def choose_bins(n_sims: int, n_ranks: int, max_bins: int = 20) -> int:
     return max(candidates) if candidates else 2 if values % 2 == 0 else 1
 
 
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm-adjusted p-values (family-wise error control, any dependence)."""
-    p = np.asarray(pvalues, float)
-    m = p.size
-    order = np.argsort(p)
-    adj = np.empty(m)
-    running = 0.0
-    for k, i in enumerate(order):
-        running = max(running, min(1.0, (m - k) * p[i]))
-        adj[i] = running
-    return adj
-
-
 def uniformity(ranks: pd.DataFrame, n_ranks: int, *, alpha: float = 0.01,
                bins: int | None = None) -> pd.DataFrame:
     """Chi-square test of uniform ranks per parameter, Holm-corrected.
@@ -352,6 +339,7 @@ def uniformity(ranks: pd.DataFrame, n_ranks: int, *, alpha: float = 0.01,
         ``mean_rank`` (uniform: L/2), ``passed``.
     """
     from scipy import stats
+    from statsmodels.stats.multitest import multipletests
 
     n = len(ranks)
     b = bins or choose_bins(n, n_ranks)
@@ -367,7 +355,7 @@ def uniformity(ranks: pd.DataFrame, n_ranks: int, *, alpha: float = 0.01,
                      "ks_p": float(stats.kstest(u, "uniform").pvalue),
                      "mean_rank": float(r.mean())})
     table = pd.DataFrame(rows).set_index("parameter")
-    table["p_holm"] = holm(table["p"].to_numpy())
+    table["p_holm"] = multipletests(table["p"].to_numpy(), alpha=alpha, method="holm")[1]
     table["passed"] = table["p_holm"] >= alpha
     return table[["n", "bins", "mean_rank", "chi2", "p", "p_holm", "ks_p", "passed"]]
 
