@@ -239,7 +239,7 @@ def run_sbc(cfg: SBCConfig, n_sims: int, out: str | Path, *, scheduler: str | No
         Discard an existing run in ``out`` made with other settings.
     progress
         Callback ``progress(done, message)`` (see
-        :func:`~bayes_alliance.validation.cluster.progress_reporter`).
+        :func:`~bayes_alliance.progress.progress_bar`).
 
     Returns
     -------
