@@ -65,3 +65,14 @@ def test_contract_fails_on_a_cycle_inside_a_layer(package_copy: Path):
     run = lint_imports(package_copy)
     assert run.returncode == 1, run.stdout
     assert "no import cycles" in run.stdout and "BROKEN" in run.stdout
+
+
+def test_model_fit_is_bound_by_the_fit_layer():
+    # models/model.py never imports the sampler (the contract above); the public
+    # ba.AllianceModel comes through bayes_alliance.fit, which binds fit_model
+    import bayes_alliance as ba
+    from bayes_alliance.fit import fit_model
+    from bayes_alliance.models.model import AllianceModel
+
+    assert ba.AllianceModel is AllianceModel
+    assert ba.AllianceModel.fit is fit_model
