@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 app = typer.Typer(help="Validate, describe and build ally-year panels.", no_args_is_help=True)
 
 

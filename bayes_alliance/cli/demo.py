@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 #: quick settings: enough for a readable summary in about a minute on 2 cores
 DEMO_SETTINGS = {"draws": 300, "tune": 600, "chains": 2, "random_seed": 1}
 #: the counterfactual shown in the demo report

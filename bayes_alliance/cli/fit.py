@@ -11,6 +11,9 @@ import typer
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 from bayes_alliance.constants import CI_PROB
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def fit_summary(result: Any) -> dict[str, Any]:
     """The JSON summary of a fit: settings, timings, diagnostics, parameters."""

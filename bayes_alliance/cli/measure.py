@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 #: corpora at least this large (bytes) get a progress bar when stderr is a terminal
 PROGRESS_MIN_BYTES = 5_000_000
 

@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def _command(name: str, options: dict[str, object], flags: tuple[str, ...] = ()) -> str:
     """The command line that reproduces a run (relative paths as given, no machine paths)."""
