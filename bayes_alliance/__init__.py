@@ -13,9 +13,8 @@ The public API::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from bayes_alliance.data.panel import Panel, load_panel
+from bayes_alliance.data.load import load_panel
+from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import (
     BayesAllianceError,
     ConvergenceWarning,
@@ -28,16 +27,14 @@ from bayes_alliance.errors import (
     SpecError,
     TheoryError,
 )
+from bayes_alliance.resources import package_version
 
-try:
-    __version__ = version("bayes-alliance")
-except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-    __version__ = "0.0.0+unknown"
+__version__ = package_version()
 
 #: public names imported on first use, so that `import bayes_alliance` stays light
 #: (PyMC and ArviZ load only when a model, result, report or scenario is needed)
 _LAZY = {
-    "AllianceModel": "bayes_alliance.models.model",
+    "AllianceModel": "bayes_alliance.fit",  # binds AllianceModel.fit (see bayes_alliance.fit)
     "FitResult": "bayes_alliance.results",
     "write_report": "bayes_alliance.report",
     "run_scenario": "bayes_alliance.scenarios",

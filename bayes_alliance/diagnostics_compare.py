@@ -6,7 +6,7 @@ Each function takes ``{name: FitResult}``, a list of results or one result
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ import pandas as pd
 
 from bayes_alliance.diagnostics import as_named_runs, loo_results, psis_loo, require_groups
 from bayes_alliance.errors import ReportError
+from bayes_alliance.theory.hypotheses import HYPOTHESES
 
 if TYPE_CHECKING:
     from bayes_alliance.results import FitResult
@@ -39,13 +40,7 @@ class Hypothesis:
 
 
 def theory_hypotheses() -> list[Any]:
-    """The hypotheses of :mod:`bayes_alliance.theory`, or ``[]`` when it has none."""
-    try:
-        from bayes_alliance.theory import HYPOTHESES  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    if isinstance(HYPOTHESES, Mapping):
-        return list(HYPOTHESES.values())
+    """The hypotheses of the formal model (:data:`bayes_alliance.theory.hypotheses.HYPOTHESES`)."""
     return list(HYPOTHESES)
 
 

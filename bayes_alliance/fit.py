@@ -1,4 +1,12 @@
-"""Sampling with NUTS (nutpie by default) into a :class:`~bayes_alliance.results.FitResult`."""
+"""Sampling with NUTS (nutpie by default) into a :class:`~bayes_alliance.results.FitResult`.
+
+Layering: this module sits above the model builder. It imports
+:class:`~bayes_alliance.models.model.AllianceModel` and binds :func:`fit_model`
+onto it as ``AllianceModel.fit``, so ``model.fit(draws=...)`` (the documented
+API) keeps working while the model module never imports the sampler. The
+package's public ``bayes_alliance.AllianceModel`` is resolved through this
+module, so the binding is always in place for users of the top-level API.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +14,15 @@ import importlib.util
 import os
 import time
 import warnings
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pymc as pm
 
 from bayes_alliance.convergence import warn_if_troubled
 from bayes_alliance.errors import FitError
-
-if TYPE_CHECKING:
-    from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.results import FitResult
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.results import FitResult, versions
 
 Sampler = Literal["nutpie", "pymc", "numpyro"]
 SAMPLERS: tuple[str, ...] = ("nutpie", "pymc", "numpyro")
@@ -99,8 +105,6 @@ def fit_model(
         1.01, bulk or tail ESS below 400, a BFMI below 0.3 or a stuck chain;
         the message lists the problems and what to try.
     """
-    from bayes_alliance.results import FitResult, versions
-
     _check_settings(draws, tune, chains, target_accept, sampler)
     cores = cores or min(chains, os.cpu_count() or 1)
     pm_model = model.pymc_model
@@ -145,3 +149,6 @@ def fit_model(
                        prior_set=model.priors.prior_set, scaling=model.scaling, info=info)
     warn_if_troubled(result.diagnostics(), stacklevel=4)
     return result
+
+
+AllianceModel.fit = fit_model  # ``model.fit(...)``: see the module docstring

@@ -7,6 +7,7 @@ in a source checkout (editable install) they sit at the repository root.
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 import os
 import tomllib
 from functools import cache
@@ -36,6 +37,14 @@ def resource_root() -> Path:
         "bayes_alliance cannot find its data/ and models/ folders; reinstall the package "
         "with `pip install .` from a clone of the repository"
     )
+
+
+def package_version() -> str:
+    """Installed version of ``bayes-alliance`` (``0.0.0+unknown`` in a bare source tree)."""
+    try:
+        return importlib.metadata.version("bayes-alliance")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - bare source tree
+        return "0.0.0+unknown"
 
 
 def data_path(*parts: str) -> Path:

@@ -23,12 +23,13 @@ import pandas as pd
 import xarray as xr
 
 from bayes_alliance.constants import CI_PROB
+from bayes_alliance.contrasts import hypothesis
 from bayes_alliance.convergence import Diagnostics, diagnose
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import ResultError
 from bayes_alliance.io import atomic_path
 from bayes_alliance.models.design import Scaling
-from bayes_alliance.models.priors import PriorSet
+from bayes_alliance.models.priors import PriorSet, _parse_prior
 from bayes_alliance.models.spec import ModelSpec
 
 META_GROUP = "bayes_alliance"
@@ -196,7 +197,6 @@ class FitResult:
         return cls(idata=idata, spec=spec, panel=panel, prior_set=_prior_set(prior_dict),
                    scaling=scaling, info=info)
 
-
     # ------------------------------------------------------------------ questions
     def hypothesis(self, hypotheses: str | Sequence[str] | Mapping[str, str], *,
                    prob: float = CI_PROB) -> pd.DataFrame:
@@ -204,9 +204,8 @@ class FitResult:
 
         See :func:`bayes_alliance.contrasts.hypothesis`.
         """
-        from bayes_alliance.contrasts import hypothesis
-
         return hypothesis(self, hypotheses, prob=prob)
+
 
 def _column_for_netcdf(series: pd.Series) -> np.ndarray:
     if series.dtype == object or pd.api.types.is_string_dtype(series):
@@ -217,7 +216,6 @@ def _column_for_netcdf(series: pd.Series) -> np.ndarray:
 
 
 def _prior_set(d: dict) -> PriorSet:
-    from bayes_alliance.models.priors import _parse_prior
 
     priors = tuple((sel, _parse_prior(sel, value, "saved run")) for sel, value in
                    d["priors"].items())

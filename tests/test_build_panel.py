@@ -21,7 +21,8 @@ from bayes_alliance.data.build_milex import _splice_factor, cow_share, sipri_sha
 from bayes_alliance.data.build_outcomes import intervention_years, nuclear_crosscheck
 from bayes_alliance.data.build_text import measure_available
 from bayes_alliance.data.build_troops import troop_series
-from bayes_alliance.data.panel import COLUMNS, load_panel, validate_frame
+from bayes_alliance.data.load import load_panel
+from bayes_alliance.data.panel import COLUMNS, validate_frame
 from bayes_alliance.errors import DataSourceError
 from bayes_alliance.resources import data_path
 

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 import bayes_alliance as ba
+from bayes_alliance import AllianceModel
 from bayes_alliance.cli import app
-from bayes_alliance.data.default import TRUE_PARAMS, simulate_covariates
-from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.results import FitResult
+from bayes_alliance.synthetic import TRUE_PARAMS, simulate_covariates
 
 pytestmark = pytest.mark.slow
 ALLIES = ["GFR", "JPN", "ROK", "UKG", "TUR", "ITA"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bayes_alliance.measure.bench import main, run_benchmark, synthetic_corpus
+from typer.testing import CliRunner
+
+from bayes_alliance.cli import app
+from bayes_alliance.measure.bench import run_benchmark, synthetic_corpus
 
 
 def test_synthetic_corpus_is_deterministic_and_sized():
@@ -13,11 +16,16 @@ def test_synthetic_corpus_is_deterministic_and_sized():
     assert sum(len(d["text"]) for d in docs) >= 200_000
 
 
-def test_run_benchmark_reports_throughput(tmp_path, capsys):
+def test_run_benchmark_reports_throughput(tmp_path):
     report = run_benchmark(repeat=1, size_mb=0.1)
     assert report["corpus"] == "synthetic" and report["repeat"] == 1
     assert report["mb_per_s"] > 0 and report["mb_per_s_cpu"] > 0
     out = tmp_path / "bench.json"
-    assert main(["--repeat", "1", "--size-mb", "0.05", "--out", str(out)]) == 0
+    run = CliRunner().invoke(app, ["bench-measure", "--repeat", "1", "--size-mb", "0.05",
+                                   "--out", str(out)])
+    assert run.exit_code == 0, run.output
     assert json.loads(out.read_text())["n_documents"] >= 1
-    assert "mb_per_s" in capsys.readouterr().out
+    assert json.loads(run.stdout)["mb_per_s"] > 0
+    again = CliRunner().invoke(app, ["bench-measure", "--repeat", "1", "--size-mb", "0.05",
+                                     "--out", str(out)])
+    assert again.exit_code == 1 and "error:" in again.output and "--force" in again.output

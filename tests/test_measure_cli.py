@@ -79,15 +79,15 @@ def test_progress_bar_only_on_a_terminal(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(measure_cli, "is_terminal", lambda: True)
     monkeypatch.setattr(measure_cli, "PROGRESS_MIN_BYTES", 1)
-    import typer
+    from bayes_alliance import progress
 
-    real = typer.progressbar
+    real = progress.progress_bar
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("length"))
-        return real(*args, **kwargs)
+    def spy(total, label, **kwargs):
+        calls.append(total)
+        return real(total, label, **kwargs)
 
-    monkeypatch.setattr(typer, "progressbar", spy)
+    monkeypatch.setattr(progress, "progress_bar", spy)
     result = CliRunner().invoke(app, ["measure", "--corpus", str(corpus(tmp_path)), "--out",
                                       str(tmp_path / "c.csv")])
     assert result.exit_code == 0, result.output

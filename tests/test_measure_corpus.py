@@ -205,6 +205,6 @@ def test_progress_reports_documents(tmp_path, capsys):
     measure_corpus(path, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (4, 4)
     measure_corpus(path, progress=True)
-    assert "4/4 documents" in capsys.readouterr().err
+    assert "measuring: 4/4 (0 s) documents" in capsys.readouterr().err
     measure_corpus(path)
     assert capsys.readouterr().err == ""

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import bayes_alliance as ba
-from bayes_alliance.data.default import TRUE_PARAMS, default_truth, generate_default_panel
+from bayes_alliance.data.default import default_truth
 from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.synthetic import TRUE_PARAMS, generate_default_panel
 
 ALLIES = ["GFR", "JPN", "ROK", "UKG", "TUR", "ITA"]
 

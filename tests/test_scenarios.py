@@ -35,7 +35,7 @@ PRESETS = ["carter-1977-korea", "full-withdrawal", "mansfield-1971-europe", "nix
 @pytest.fixture(scope="session")
 def fit():
     """One tiny fit of the joint model on six allies of the default panel."""
-    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance import AllianceModel
 
     frame = ba.load_panel("default").frame
     frame = frame[frame.ally.isin(ALLIES)]
@@ -267,8 +267,8 @@ def test_lazy_export():
 @pytest.mark.slow
 def test_effect_recovered_on_simulated_panel():
     """The estimated effect covers the effect computed from the true parameters."""
-    from bayes_alliance.data.default import TRUE_PARAMS, simulate_covariates
-    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance import AllianceModel
+    from bayes_alliance.synthetic import TRUE_PARAMS, simulate_covariates
 
     skeleton = simulate_covariates(seed=7)
     skeleton = skeleton[skeleton.ally.isin(ALLIES)]

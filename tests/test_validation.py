@@ -35,9 +35,17 @@ def test_simulation_seeds_are_distinct_and_stable():
     assert sbc.simulation_seed(3, 7) == seeds[7]
 
 
-def test_holm_matches_definition():
-    p = np.array([0.01, 0.04, 0.03, 0.5])
-    np.testing.assert_allclose(sbc.holm(p), [0.04, 0.09, 0.09, 0.5])
+def test_uniformity_holm_adjusts_like_the_definition():
+    rng = np.random.default_rng(5)
+    ranks = pd.DataFrame({f"x{k}": rng.integers(0, 100 - 10 * k, size=200) for k in range(5)})
+    table = sbc.uniformity(ranks, 99)
+    p = table["p"].to_numpy()
+    order = np.argsort(p)
+    expected = np.empty_like(p)
+    scaled = (len(p) - np.arange(len(p))) * p[order]
+    expected[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    np.testing.assert_allclose(table["p_holm"].to_numpy(), expected)
+    assert (table["p_holm"] >= table["p"]).all() and table["p_holm"].min() < 0.01
 
 
 def test_uniformity_accepts_uniform_and_rejects_skewed_ranks():
@@ -93,8 +101,8 @@ def test_config_check():
 def test_baseline_glms_recover_the_generating_coefficients():
     """Per-outcome GLMs on a panel simulated at known values (reassure equation has no
     latent term, so its GLM targets the true coefficients)."""
-    from bayes_alliance.data.default import TRUE_PARAMS
-    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance import AllianceModel
+    from bayes_alliance.synthetic import TRUE_PARAMS
     from bayes_alliance.validation.baseline import glm_estimates, single_outcome_spec
 
     model = AllianceModel.from_spec("joint", "default", priors="weak")
@@ -163,7 +171,7 @@ def test_tiny_sbc_on_local_cluster_resumes(tmp_path):
 @pytest.mark.slow
 def test_baseline_of_a_saved_run_compares_only_latent_free_equations(tmp_path):
     import bayes_alliance as ba
-    from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance import AllianceModel
     from bayes_alliance.validation.baseline import run_baseline
 
     f = ba.load_panel("default").frame

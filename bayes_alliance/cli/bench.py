@@ -9,6 +9,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def _ints(text: str, name: str) -> list[int]:
     try:
@@ -106,3 +109,55 @@ def bench(
         value = "-" if t["value"] is None else f"{t['value']:.3g}"
         typer.echo(f"target {name:<18} {value:>8} (target {t['target']:g}): {verdict}")
     typer.echo(f"wrote {path}")
+
+
+@handle_errors
+def bench_measure(
+    corpus: Path | None = typer.Option(None, help="Corpus to time (default: a synthetic one)."),
+    repeat: int = typer.Option(5, min=1, help="Timed runs (the median is reported)."),
+    size_mb: float = typer.Option(20.0, min=0.01, help="Size of the synthetic corpus (MB)."),
+    out: Path | None = typer.Option(None, help="Also write the JSON here."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+) -> None:
+    """Throughput of the reassurance measurement (MB of text per second), as JSON.
+
+    Times a synthetic corpus of about --size-mb MB of statement-like text, or a
+    real one with --corpus; reports the median of --repeat runs, wall-clock and
+    CPU time. A benchmark, not a test: the numbers depend on the machine.
+    """
+    from bayes_alliance.io import write_text_atomic
+    from bayes_alliance.measure.bench import run_benchmark
+
+    if out is not None and out.exists() and not force:
+        raise FileExistsError(f"{out} exists; pass --force to replace it")
+    report = run_benchmark(corpus, repeat=repeat, size_mb=size_mb)
+    echo_json(report)
+    if out is not None:
+        write_text_atomic(out, json.dumps(report, indent=2) + "\n", force=force)
+
+
+@handle_errors
+def bench_scenario(
+    run: Path = typer.Argument(..., help="Saved run (RUN.nc) from `bayes-alliance fit --out`."),
+    scenario: list[str] | None = typer.Option(
+        None, "--scenario", help="Scenario(s) to time; repeat the option for several "
+        "(default: full-withdrawal and mansfield-1971-europe)."),
+    repeats: int = typer.Option(5, min=1, help="Timed runs per scenario (median reported)."),
+    resample: str | None = typer.Option(
+        None, help="CxD, e.g. 4x1000: time on C chains x D draws resampled from the run."),
+) -> None:
+    """Wall time of scenario evaluation, draws and figures on a saved run, as JSON."""
+    from bayes_alliance.results import FitResult
+    from bayes_alliance.scenarios.bench import bench_scenario as time_scenario
+    from bayes_alliance.scenarios.bench import resample_posterior
+
+    result = FitResult.load(run)
+    if resample:
+        try:
+            chains, draws = (int(v) for v in resample.lower().split("x"))
+        except ValueError:
+            raise typer.BadParameter(f"--resample must look like 4x1000, got '{resample}'",
+                                     param_hint="--resample") from None
+        result = resample_posterior(result, chains, draws)
+    names = scenario or ["full-withdrawal", "mansfield-1971-europe"]
+    echo_json([time_scenario(result, n, repeats=repeats) for n in names])

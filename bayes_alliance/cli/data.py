@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 app = typer.Typer(help="Validate, describe and build ally-year panels.", no_args_is_help=True)
 
 
@@ -20,7 +23,7 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Check a panel file against the data contract; exit 1 listing every problem."""
-    from bayes_alliance.data.panel import load_panel
+    from bayes_alliance.data.load import load_panel
 
     panel = load_panel(path, drop_missing=drop_missing)
     summary = {"valid": True, **panel.overview()}
@@ -45,7 +48,7 @@ def info(
     (the codebook's table).
     """
     from bayes_alliance.data.build_codebook import column_table
-    from bayes_alliance.data.panel import load_panel
+    from bayes_alliance.data.load import load_panel
 
     panel = load_panel(source)
     summary = panel.overview()
@@ -96,7 +99,7 @@ def regenerate_default(
     force: bool = typer.Option(False, "--force", help="Overwrite the existing files."),
 ) -> None:
     """Redraw the default panel from the joint model at its known true parameters."""
-    from bayes_alliance.data.default import write_default_panel
+    from bayes_alliance.synthetic import write_default_panel
 
     panel_path, truth_path = write_default_panel(out_dir, force=force)
     typer.echo(f"wrote {panel_path} and {truth_path}")

@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 #: quick settings: enough for a readable summary in about a minute on 2 cores
 DEMO_SETTINGS = {"draws": 300, "tune": 600, "chains": 2, "random_seed": 1}
 #: the counterfactual shown in the demo report
@@ -30,7 +33,8 @@ def demo(
     """
     from bayes_alliance.cli.data import format_overview
     from bayes_alliance.cli.fit import fit_summary, format_fit_summary, quiet_pymc, warn_problems
-    from bayes_alliance.data.panel import load_panel
+    from bayes_alliance.data.load import load_panel
+    from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
     from bayes_alliance.report import write_report
     from bayes_alliance.scenarios import run_scenario
@@ -43,7 +47,7 @@ def demo(
                    f"{DEMO_SETTINGS['draws']} draws; the first run compiles for about a "
                    "minute)...", err=True)
     model = AllianceModel.from_spec("joint-real" if data == "real" else "joint", panel)
-    result = model.fit(**DEMO_SETTINGS, progressbar=is_terminal())
+    result = fit_model(model, **DEMO_SETTINGS, progressbar=is_terminal())
     summary = fit_summary(result)
     if not as_json:
         typer.echo("")

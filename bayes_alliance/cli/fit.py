@@ -12,6 +12,9 @@ from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 from bayes_alliance.constants import CI_PROB
 from bayes_alliance.convergence import advice
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def fit_summary(result: Any) -> dict[str, Any]:
     """The JSON summary of a fit: settings, timings, diagnostics, parameters."""
@@ -106,6 +109,7 @@ def fit(
 ) -> None:
     """Fit a model with NUTS and print its summary (and save it with --out)."""
     from bayes_alliance.errors import ResultError
+    from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
 
     if out is not None and out.exists() and not force:
@@ -115,8 +119,9 @@ def fit(
     if not as_json:
         typer.echo(f"fitting spec '{model.spec.name}' on {model.panel.source} "
                    f"({len(model.panel.frame)} ally-years) with {sampler}...", err=True)
-    result = model.fit(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
-                       sampler=sampler, random_seed=seed, progressbar=is_terminal())
+    result = fit_model(model, draws=draws, tune=tune, chains=chains,
+                       target_accept=target_accept, sampler=sampler, random_seed=seed,
+                       progressbar=is_terminal())
     if out is not None:
         result.save(out, force=force)
     summary = fit_summary(result)

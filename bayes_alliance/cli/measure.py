@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
 
 #: corpora at least this large (bytes) get a progress bar when stderr is a terminal
 PROGRESS_MIN_BYTES = 5_000_000
@@ -30,6 +32,7 @@ def measure(
     from bayes_alliance.measure import measure_corpus, meta_path, read_corpus, write_result
     from bayes_alliance.measure.allies import load_allies
     from bayes_alliance.measure.lexicon import load_lexicon
+    from bayes_alliance.progress import progress_bar
 
     sidecar = meta_path(out)
     existing = [str(p) for p in (out, sidecar) if p.exists()]
@@ -40,14 +43,9 @@ def measure(
     lex = load_lexicon(lexicon)
     docs = read_corpus(corpus)
     if is_terminal() and docs.n_bytes >= PROGRESS_MIN_BYTES:
-        with typer.progressbar(length=len(docs), label="measuring", file=sys.stderr) as bar:
-            done = [0]
-
-            def advance(n: int, _total: int) -> None:
-                bar.update(n - done[0])
-                done[0] = n
-
-            result = measure_corpus(docs, allies=ally_set, lexicon=lex, progress=advance)
+        with progress_bar(len(docs), "measuring", terminal=True) as report:
+            result = measure_corpus(docs, allies=ally_set, lexicon=lex,
+                                    progress=lambda done, _total: report(done, "documents"))
     else:
         result = measure_corpus(docs, allies=ally_set, lexicon=lex)
     written = write_result(result, out, force=force)

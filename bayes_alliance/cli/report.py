@@ -9,6 +9,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def format_numbers(out: Path, numbers: dict[str, Any]) -> str:
     """Plain-text rendering of the report's headline numbers."""

@@ -9,6 +9,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
     """``"us_troops.scale=0,0.5,1"`` -> (``"us_troops.scale"``, [0.0, 0.5, 1.0])."""

@@ -9,6 +9,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 app = typer.Typer(help="The formal bargaining model: equilibrium, hypotheses, theory priors.",
                   no_args_is_help=True)
 

@@ -8,6 +8,9 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
 
+# The verbs import the library inside their bodies so that `bayes-alliance --help`
+# stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+
 
 def _command(name: str, options: dict[str, object], flags: tuple[str, ...] = ()) -> str:
     """The command line that reproduces a run (relative paths as given, no machine paths)."""
@@ -56,7 +59,7 @@ def sbc(
     Holm-corrected at 1%), ecdf.png and summary.json to OUT. Exit code 1 when a
     parameter fails.
     """
-    from bayes_alliance.validation.cluster import progress_reporter
+    from bayes_alliance.progress import progress_bar
     from bayes_alliance.validation.sbc import SBCConfig, finished_indices, run_sbc, summarise
 
     cfg = SBCConfig(spec=spec, priors=priors, n_allies=allies, first_year=first_year,
@@ -70,12 +73,12 @@ def sbc(
                                "ranks": ranks, "target-accept": target_accept}, flags)
     if not analyse_only:
         before = len(finished_indices(out) & set(range(sims))) if out.exists() else 0
-        report = progress_reporter(sims, "sbc", terminal=is_terminal())
         if not as_json:
             typer.echo(f"sbc: {sims} simulations of spec '{spec}' (priors '{priors}'), "
                        f"{before} already finished in {out}", err=True)
-        run = run_sbc(cfg, sims, out, scheduler=scheduler, workers=workers, force=force,
-                      progress=report)
+        with progress_bar(sims, "sbc", terminal=is_terminal()) as report:
+            run = run_sbc(cfg, sims, out, scheduler=scheduler, workers=workers, force=force,
+                          progress=report)
     else:
         run = {"new": 0, "reused": sims, "failed": 0, "out": str(out)}
     summary = summarise(out, n_sims=sims, command=command)
@@ -128,7 +131,7 @@ def recovery(
     and 90% central intervals. Writes recovery.csv, coverage.csv, recovery.png
     and summary.json to OUT.
     """
-    from bayes_alliance.validation.cluster import progress_reporter
+    from bayes_alliance.progress import progress_bar
     from bayes_alliance.validation.recovery import RecoveryConfig, run_recovery
 
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -138,9 +141,9 @@ def recovery(
                                     "priors": priors, "draws": draws, "tune": tune,
                                     "chains": chains, "seed": seed,
                                     "workers": None if scheduler else workers, "out": out})
-    report = progress_reporter(len(size_list) * reps, "recovery", terminal=is_terminal())
-    summary = run_recovery(cfg, out, scheduler=scheduler, workers=workers, progress=report,
-                           command=command)
+    with progress_bar(len(size_list) * reps, "recovery", terminal=is_terminal()) as report:
+        summary = run_recovery(cfg, out, scheduler=scheduler, workers=workers, progress=report,
+                               command=command)
     if as_json:
         echo_json(summary)
     else:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from bayes_alliance.data.build_allies import alliance_years
 from bayes_alliance.data.build_capacity import capacity_components
+from bayes_alliance.data.build_codebook import ENTRIES
 from bayes_alliance.data.build_inputs import COLUMNS as SOURCE_COLUMNS
 from bayes_alliance.data.build_inputs import Inputs, fact_files
 from bayes_alliance.data.build_milex import milex_gdp
@@ -54,7 +55,7 @@ from bayes_alliance.data.panel import Panel, validate_frame
 from bayes_alliance.data.sources import cache_dir, fetch, is_available, registry, sha256_file
 from bayes_alliance.errors import DataSourceError
 from bayes_alliance.io import write_with
-from bayes_alliance.resources import data_path
+from bayes_alliance.resources import data_path, package_version
 
 __all__ = ["CONTRACT_ORDER", "FILLED", "SHIPPED", "build_panel", "cache_path", "provenance",
            "real_panel", "shipped_paths", "write_panel"]
@@ -222,14 +223,11 @@ def provenance(frame: pd.DataFrame) -> dict:
     frame
         The built panel (``build_panel``'s output, with ``attrs["notes"]``).
     """
-    from bayes_alliance import __version__
-    from bayes_alliance.data.build_codebook import ENTRIES
-
     reg = registry()
     used = sorted(set(SOURCE_COLUMNS) | ({TEXT_SOURCE} if frame["exposure"].notna().any()
                                           else set()))
     return {
-        "package_version": __version__,
+        "package_version": package_version(),
         "builder_code_sha256": _code_hash(),
         "rows": int(len(frame)),
         "notes": list(frame.attrs.get("notes", ())),

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from bayes_alliance.data.build_allies import alliance_differences
+from bayes_alliance.data.build_inputs import Inputs
 from bayes_alliance.data.panel import COLUMNS
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.resources import data_path
@@ -371,8 +373,5 @@ def render_codebook(frame: pd.DataFrame, differences: pd.DataFrame | None = None
 def write_codebook(frame: pd.DataFrame, source_dir: str | os.PathLike[str] | None = None,
                    path: str | os.PathLike[str] | None = None) -> Path:
     """Write ``data/codebook.md`` (replacing it) for a built panel and the sources it came from."""
-    from bayes_alliance.data.build_allies import alliance_differences
-    from bayes_alliance.data.build_inputs import Inputs
-
     text = render_codebook(frame, alliance_differences(Inputs(source_dir)))
     return write_text_atomic(path or data_path("codebook.md"), text, force=True)

@@ -1,7 +1,8 @@
-"""The ally-year panel: its contract (DESIGN.md section 3), validation and loading.
+"""The ally-year panel: its contract (DESIGN.md section 3) and validation.
 
-A panel is a long table with one row per ally-year. :func:`load_panel` reads it
-from the shipped default, a CSV/Parquet path or a DataFrame, runs every check of
+A panel is a long table with one row per ally-year.
+:func:`~bayes_alliance.data.load.load_panel` reads it from the shipped default,
+a CSV/Parquet path or a DataFrame; :func:`validate_frame` runs every check of
 :func:`check_panel` and raises one :class:`~bayes_alliance.errors.PanelError`
 that lists all problems found (column, first offending rows, fix). On success it
 returns a :class:`Panel`: the frame sorted by (ally, year) plus provenance.
@@ -328,44 +329,3 @@ def read_panel_file(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise PanelError(f"cannot read panel file {p}: {err}. Fix: save it as UTF-8 CSV "
                          "with a header row, or as Parquet") from err
     raise PanelError(f"panel file {p} has an unknown extension '{p.suffix}'; use .csv or .parquet")
-
-
-def load_panel(source: str | os.PathLike[str] | pd.DataFrame | Panel = "default", *,
-               drop_missing: bool = False) -> Panel:
-    """Load and validate an ally-year panel.
-
-    Parameters
-    ----------
-    source
-        ``"default"`` (the shipped panel: real allies and alliance years,
-        synthetic outcomes), ``"real"`` (the shipped panel built from public
-        sources, ``data/real_panel.csv``, read offline; see
-        :mod:`bayes_alliance.data.build`), a CSV/Parquet path, a DataFrame,
-        or an already validated :class:`Panel` (returned as is).
-    drop_missing
-        Drop rows whose covariates are missing instead of raising; the count is
-        kept in :attr:`Panel.dropped_rows`.
-
-    Returns
-    -------
-    Panel
-
-    Raises
-    ------
-    PanelError
-        When the input violates the contract.
-    """
-    if isinstance(source, Panel):
-        return source
-    if isinstance(source, pd.DataFrame):
-        return validate_frame(source, drop_missing=drop_missing)
-    if str(source) == "default":
-        from bayes_alliance.data.default import DEFAULT_NOTE, default_panel_path
-
-        return validate_frame(pd.read_csv(default_panel_path()), source="default",
-                              drop_missing=drop_missing, synthetic=True, notes=(DEFAULT_NOTE,))
-    if str(source) == "real":
-        from bayes_alliance.data.build import real_panel
-
-        return real_panel()
-    return validate_frame(read_panel_file(source), source=str(source), drop_missing=drop_missing)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,6 +20,8 @@ from bayes_alliance.measure.corpus import Corpus, Document, read_corpus
 from bayes_alliance.measure.lexicon import Lexicon, load_lexicon
 from bayes_alliance.measure.mentions import find_mentions
 from bayes_alliance.measure.sentences import normalize_text, sentence_starts
+from bayes_alliance.progress import progress_bar
+from bayes_alliance.resources import package_version
 
 __all__ = ["COLUMNS", "MeasureResult", "measure_corpus", "measure_documents", "meta_path",
            "write_result"]
@@ -67,7 +68,7 @@ def measure_corpus(corpus_path: str | Path | Corpus, allies: Any = None,
     lexicon
         Lexicon TOML path or object; None for the shipped lexicon.
     progress
-        True draws a simple bar on stderr; a callable receives
+        True shows :func:`bayes_alliance.progress.progress_bar` on stderr; a callable receives
         ``(documents done, documents in total)``.
 
     Returns
@@ -89,8 +90,14 @@ def measure_corpus(corpus_path: str | Path | Corpus, allies: Any = None,
     corpus = corpus_path if isinstance(corpus_path, Corpus) else read_corpus(corpus_path)
     lex = load_lexicon(lexicon)
     ally_set = load_allies(allies)
-    report = _stderr_bar if progress is True else (progress or None)
-    tally, n_sentences = measure_documents(corpus.documents, ally_set, lex, progress=report)
+    if progress is True:
+        with progress_bar(len(corpus.documents), "measuring") as report:
+            tally, n_sentences = measure_documents(
+                corpus.documents, ally_set, lex,
+                progress=lambda done, _total: report(done, "documents"))
+    else:
+        tally, n_sentences = measure_documents(corpus.documents, ally_set, lex,
+                                               progress=progress or None)
     counts = _frame(tally, ally_set)
     meta = _meta(corpus, lex, ally_set, n_sentences, counts)
     return MeasureResult(counts, meta)
@@ -161,8 +168,6 @@ def _frame(tally: Counter[tuple[str, int, str]], allies: AllySet) -> pd.DataFram
 
 def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
           counts: pd.DataFrame) -> dict[str, Any]:
-    from bayes_alliance import __version__
-
     years = [d.year for d in corpus.documents]
     return {
         "lexicon": lexicon.name,
@@ -185,7 +190,7 @@ def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
         "n_allies_mentioned": int(counts["ally"].nunique()),
         "total_exposure": int(counts["exposure"].sum()),
         "total_reassure": int(counts["reassure"].sum()),
-        "bayes_alliance_version": __version__,
+        "bayes_alliance_version": package_version(),
     }
 
 
@@ -212,12 +217,3 @@ def write_result(result: MeasureResult, out: str | Path, *, force: bool = False)
     write_with(out, lambda tmp: result.counts.to_csv(tmp, index=False), force=force)
     write_text_atomic(sidecar, json.dumps(result.meta, indent=2) + "\n", force=force)
     return [out, sidecar]
-
-
-def _stderr_bar(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    sys.stderr.write(f"\rmeasuring [{'#' * filled}{'.' * (width - filled)}] "
-                     f"{done}/{total} documents{end}")
-    sys.stderr.flush()

@@ -1,6 +1,6 @@
 """Throughput of the reassurance measurement (MB of text per second, one core).
 
-Run ``python -m bayes_alliance.measure.bench`` for a synthetic corpus (about 20 MB
+Run ``bayes-alliance bench-measure`` for a synthetic corpus (about 20 MB
 of statement-like text, built here from templates), or pass ``--corpus PATH`` to
 time a real one. Each run reads and measures the whole corpus; the median of
 ``--repeat`` runs is reported, both end to end (read + measure) and for the
@@ -12,23 +12,19 @@ numbers depend on the machine.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bayes_alliance.io import write_text_atomic
 from bayes_alliance.measure.aggregate import measure_corpus
 from bayes_alliance.measure.corpus import read_corpus
 from bayes_alliance.measure.lexicon import load_lexicon
 
-__all__ = ["main", "run_benchmark", "synthetic_corpus"]
+__all__ = ["run_benchmark", "synthetic_corpus"]
 
 _ALLIES = ("Japan", "the Republic of Korea", "Turkey", "Greece", "the Federal Republic",
            "Norway", "Thailand", "the Philippines", "Australia", "Canada", "Britain", "Italy")
@@ -130,27 +126,3 @@ def run_benchmark(corpus: str | Path | None = None, *, repeat: int = 5,
         "mb_per_s_cpu": round(megabytes / statistics.median(cpu), 2),
         "lexicon_version": result.meta["lexicon_version"],
     }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry: print (and optionally save) the benchmark as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bayes_alliance.measure.bench",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=None,
-                        help="corpus to time (default: a synthetic one)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs (median reported)")
-    parser.add_argument("--size-mb", type=float, default=20.0,
-                        help="size of the synthetic corpus")
-    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
-    args = parser.parse_args(argv)
-    report = run_benchmark(args.corpus, repeat=args.repeat, size_mb=args.size_mb)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out is not None:
-        write_text_atomic(args.out, text + "\n", force=args.force)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

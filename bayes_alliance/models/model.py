@@ -2,12 +2,14 @@
 
 Build, fit and simulate are separate calls; the constructor only builds the
 graph. The same graph generates data (:meth:`AllianceModel.simulate`, used for
-the default panel, recovery and SBC) and is fitted (:meth:`AllianceModel.fit`).
+the default panel, recovery and SBC) and is fitted by
+:func:`bayes_alliance.fit.fit_model` (also reachable as ``model.fit(...)``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -15,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from bayes_alliance.data.panel import Panel, load_panel
+from bayes_alliance.data.load import load_panel
+from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.design import Scaling
 from bayes_alliance.models.joint import build_pymc_model, observed_rows
@@ -27,7 +30,15 @@ class AllianceModel:
     """A joint (or single-outcome) hierarchical model on a panel.
 
     Use :meth:`from_spec`; the constructor takes already validated parts.
+
+    ``model.fit(...)`` is :func:`bayes_alliance.fit.fit_model`, bound onto this
+    class by :mod:`bayes_alliance.fit` when that module is imported (it is
+    whenever ``bayes_alliance.AllianceModel`` is used): sampling sits in the
+    layer above the model, so this module never imports it.
     """
+
+    #: bound by :mod:`bayes_alliance.fit`; see :func:`bayes_alliance.fit.fit_model`
+    fit: Callable[..., Any]
 
     def __init__(self, spec: ModelSpec, panel: Panel, priors: ResolvedPriors,
                  scaling: Scaling) -> None:
@@ -161,9 +172,3 @@ class AllianceModel:
             col[rows] = y
             frame[o.column] = col
         return frame, truth
-
-    def fit(self, **kwargs: Any):
-        """Sample the posterior with NUTS; see :func:`bayes_alliance.fit.fit_model`."""
-        from bayes_alliance.fit import fit_model
-
-        return fit_model(self, **kwargs)

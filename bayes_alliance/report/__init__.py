@@ -16,7 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bayes_alliance.diagnostics import as_named_runs, require_groups
 from bayes_alliance.errors import ReportError
+from bayes_alliance.report.content import build_content, slug
+from bayes_alliance.report.render import render_html, render_markdown
+from bayes_alliance.resources import package_version
 
 #: dots per inch of the PNG figures
 DPI = 100
@@ -39,11 +43,6 @@ def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
     :data:`bayes_alliance.theory.HYPOTHESES`). The numbers are those of
     ``summary.md`` (convergence and LOO per run, hypothesis probabilities).
     """
-    from bayes_alliance import __version__
-    from bayes_alliance.diagnostics import as_named_runs, require_groups
-    from bayes_alliance.report.content import build_content, slug
-    from bayes_alliance.report.render import render_html, render_markdown
-
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, force)
     runs = as_named_runs(result_or_results)
@@ -63,7 +62,7 @@ def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
             pngs[name] = path.read_bytes()
         for name, table in content.tables.items():
             table.to_csv(tmp / "tables" / f"{slug(name)}.csv")
-        (tmp / "index.html").write_text(render_html(content, pngs, version=__version__),
+        (tmp / "index.html").write_text(render_html(content, pngs, version=package_version()),
                                         encoding="utf-8")
         (tmp / "summary.md").write_text(render_markdown(content), encoding="utf-8")
         os.chmod(tmp, 0o777 & ~_umask())

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+import bayes_alliance.report.figures as fg
 from bayes_alliance import diagnostics as dg
 from bayes_alliance import diagnostics_compare as dc
-from bayes_alliance.constants import BFMI_MIN, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
-from bayes_alliance.report import figures as fg
+from bayes_alliance.constants import BFMI_MIN, CI_PROB, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
+from bayes_alliance.theory.plots import plot_statics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -197,15 +198,10 @@ def _model_section(runs: dict[str, FitResult], tables: dict, figures: dict) -> S
              for sel, p in ps.priors]).set_index("selector")
         s.table(key, f"Prior set '{prior_name}'.")
     try:
-        from bayes_alliance.theory import plot_statics  # type: ignore[attr-defined]
-    except ImportError:
-        plot_statics = None
-    if plot_statics is not None:
-        try:
-            figures["theory"] = plot_statics()
-            s.figure("theory", "Comparative statics of the formal model (the theory).")
-        except Exception as err:  # noqa: BLE001 - a broken theory figure must not sink a report
-            s.text(f"The theory figure could not be drawn: {err}")
+        figures["theory"] = plot_statics()
+        s.figure("theory", "Comparative statics of the formal model (the theory).")
+    except Exception as err:  # noqa: BLE001 - a broken theory figure must not sink a report
+        s.text(f"The theory figure could not be drawn: {err}")
     return s
 
 
@@ -366,6 +362,36 @@ def _ally_section(name: str, result: FitResult, tables: dict, figures: dict) -> 
     return s
 
 
+def _interval(frame: pd.DataFrame, stem: str) -> pd.Series:
+    """``mean [lo, hi]`` of the columns ``<stem>_mean``, ``<stem>_lo``, ``<stem>_hi``."""
+    return pd.Series([f"{m:#.3g} [{lo:#.3g}, {hi:#.3g}]" for m, lo, hi in zip(
+        frame[f"{stem}_mean"], frame[f"{stem}_lo"], frame[f"{stem}_hi"], strict=True)],
+        index=frame.index)
+
+
+def scenario_view(summary: pd.DataFrame) -> pd.DataFrame | None:
+    """The page's view of a scenario summary: the effect first, intervals in one cell.
+
+    The full summary has 16 columns and scrolled sideways, hiding the effects;
+    this keeps seven. None when ``summary`` lacks the columns of
+    :attr:`bayes_alliance.scenarios.ScenarioResult.summary`.
+    """
+    needed = {"label", "unit", "ally", "year", "p_increase"} | {
+        f"{stem}_{stat}" for stem in ("factual", "counterfactual", "effect")
+        for stat in ("mean", "lo", "hi")}
+    if not needed <= set(summary.columns):
+        return None
+    return pd.DataFrame({
+        "outcome": summary["label"] + " (" + summary["unit"] + ")",
+        "ally": summary["ally"].astype(str),
+        "year": summary["year"].astype(str),
+        "effect": _interval(summary, "effect"),
+        "P(increase)": summary["p_increase"].astype(float),
+        "factual": _interval(summary, "factual"),
+        "counterfactual": _interval(summary, "counterfactual"),
+    })
+
+
 def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> Section:
     s = Section("scenarios", "Scenario results",
                 "Look at how each counterfactual moves the outcomes relative to the baseline; "
@@ -377,7 +403,15 @@ def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> 
         summary = getattr(sc, "summary", None)
         if isinstance(summary, pd.DataFrame) and not summary.empty:
             tables[key] = summary
-            s.table(key, f"Scenario '{name}': summary.")
+            view = scenario_view(summary)
+            if view is None:
+                s.table(key, f"Scenario '{name}': summary.")
+            else:
+                tables[f"{key}_effects"] = view
+                s.table(f"{key}_effects",
+                        f"Scenario '{name}': effect = counterfactual minus factual (posterior "
+                        f"mean [{CI_PROB:.0%} interval]) per ally-year and averaged ('all'); "
+                        f"every column is in tables/{key}.csv.")
         for fig_name, fig in dict(getattr(sc, "figures", {}) or {}).items():
             fkey = f"{key}_{slug(str(fig_name))}"
             figures[fkey] = fig

@@ -1,6 +1,6 @@
 """Timing of scenario evaluation (DESIGN.md section 14 style benchmark).
 
-``python -m bayes_alliance.scenarios.bench RUN.nc [--scenario NAME] [--repeats 5]
+``bayes-alliance bench-scenario RUN.nc [--scenario NAME] [--repeats 5]
 [--resample 4x1000]`` prints JSON with the median wall time of
 :func:`~bayes_alliance.scenarios.run_scenario` (evaluation and tidy summary),
 of building the ``(draw, ally, year)`` draws and of drawing the figures.
@@ -11,14 +11,14 @@ replacement from the run's draws, for timing at a size the fit does not have
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 from typing import Any
 
 import numpy as np
 import xarray as xr
+
+from bayes_alliance.scenarios import run_scenario
 
 
 def resample_posterior(result: Any, chains: int, draws: int, seed: int = 0) -> Any:
@@ -41,8 +41,6 @@ def resample_posterior(result: Any, chains: int, draws: int, seed: int = 0) -> A
 def bench_scenario(result: Any, scenario: str = "full-withdrawal", *, repeats: int = 5,
                    allies: list[str] | None = None, figures: bool = True) -> dict[str, Any]:
     """Median wall times (seconds) of one scenario on ``result`` over ``repeats`` runs."""
-    from bayes_alliance.scenarios import run_scenario
-
     run_s, draws_s, fig_s = [], [], []
     res = None
     for _ in range(repeats):
@@ -65,27 +63,3 @@ def bench_scenario(result: Any, scenario: str = "full-withdrawal", *, repeats: i
             "median_draws_dataset_s": statistics.median(draws_s),
             "figures_s": fig_s[0] if fig_s else None,
             "all_run_scenario_s": [round(t, 3) for t in run_s]}
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: print the benchmark as JSON."""
-    from bayes_alliance.results import FitResult
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run", help="saved run (RUN.nc)")
-    parser.add_argument("--scenario", action="append", default=None,
-                        help="scenario(s) to time (default: full-withdrawal, "
-                             "mansfield-1971-europe)")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--resample", default=None, help="CxD, e.g. 4x1000")
-    args = parser.parse_args(argv)
-    result = FitResult.load(args.run)
-    if args.resample:
-        c, d = (int(v) for v in args.resample.lower().split("x"))
-        result = resample_posterior(result, c, d)
-    names = args.scenario or ["full-withdrawal", "mansfield-1971-europe"]
-    print(json.dumps([bench_scenario(result, n, repeats=args.repeats) for n in names], indent=1))
-
-
-if __name__ == "__main__":
-    main()

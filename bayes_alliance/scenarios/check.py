@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from bayes_alliance.errors import ScenarioError
+from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.scenarios.definition import Scenario
 from bayes_alliance.scenarios.engine import (
     Draws,
@@ -90,7 +91,6 @@ def check_against_pymc(result: Any, scenario: str | Scenario, *, allies: list[st
     """
     import pymc as pm
 
-    from bayes_alliance.models.model import AllianceModel
 
     prep = prepare(result, scenario, allies=allies)
     if any(iv.variable == "reassurance" for iv in prep.scenario.interventions):

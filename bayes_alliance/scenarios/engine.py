@@ -46,29 +46,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from bayes_alliance.data.default import allies_table
 from bayes_alliance.errors import ScenarioError, SpecError
 from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.spec import COUNT_FAMILIES, ModelSpec, OutcomeSpec
 from bayes_alliance.scenarios.definition import Intervention, Scenario, load_scenario
-
-#: outcome name -> (label, unit) for the shipped specs; other outcomes get a generic label
-_LABELS: dict[str, tuple[str, str]] = {
-    "milex": ("military spending (median)", "% of GDP"),
-    "intervene": ("war participation probability", "probability"),
-    "exit": ("exit (hedging) probability", "probability"),
-    "reassure": ("reassurance rate", "statements per mention"),
-}
-
-
-def outcome_label(o: OutcomeSpec) -> tuple[str, str]:
-    """Readable label and unit of an outcome on its natural scale."""
-    if o.name in _LABELS:
-        return _LABELS[o.name]
-    if o.family in ("lognormal_t", "lognormal"):
-        return f"{o.column} (median)", "natural units"
-    if o.family == "bernoulli":
-        return f"P({o.column})", "probability"
-    return f"{o.column} rate", "per unit of exposure"
+from bayes_alliance.scenarios.labels import outcome_label
+from bayes_alliance.scenarios.result import ScenarioResult, SweepResult, interval_stats
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -153,7 +137,6 @@ class Prepared:
 
 
 def _group_table() -> dict[str, set[str]]:
-    from bayes_alliance.data.default import allies_table
 
     table = allies_table()
     groups: dict[str, set[str]] = {}
@@ -397,8 +380,6 @@ def run_scenario(result: Any, scenario: str | Scenario, *,
         Factual and counterfactual draws per ally-year, their difference,
         the tidy summary and figures.
     """
-    from bayes_alliance.scenarios.result import ScenarioResult
-
     prep = prepare(result, scenario, allies=allies)
     draws = posterior_draws(result, prep)
     factual = evaluate(prep, draws, prep.factual)
@@ -425,8 +406,6 @@ def sweep(result: Any, scenario: str | Scenario, key: str, values: list[float], 
         ``.table`` (one row per value and outcome: mean over the scenario's
         ally-years, per draw, then summarised), ``.figure`` and ``.save``.
     """
-    from bayes_alliance.scenarios.result import SweepResult, interval_stats
-
     if not values:
         raise ScenarioError("a sweep needs at least one value")
     base = load_scenario(scenario)

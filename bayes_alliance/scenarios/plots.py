@@ -9,6 +9,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from bayes_alliance.scenarios.definition import UNITS, parse_key
+
 _FACTUAL = "#4a6fa5"
 _COUNTER = "#d95f02"
 
@@ -120,7 +122,6 @@ def sweep_figure(sw: Any) -> Figure:
     nrows = math.ceil(k / ncols)
     fig = Figure(figsize=(5.2 * ncols, 3.3 * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    from bayes_alliance.scenarios.definition import UNITS, parse_key
 
     variable, op = parse_key(sw.key)
     xunit = "factor" if op == "scale" else UNITS[variable]

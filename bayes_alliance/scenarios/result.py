@@ -20,7 +20,10 @@ import xarray as xr
 
 from bayes_alliance.constants import CI_PROB
 from bayes_alliance.errors import ScenarioError
+from bayes_alliance.io import write_with
 from bayes_alliance.scenarios.definition import Scenario
+from bayes_alliance.scenarios.labels import outcome_label
+from bayes_alliance.scenarios.plots import effects_figure, sweep_figure, trajectory_figure
 
 _Q = ((1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2)
 #: at most this many allies get a panel in the trajectory figures (largest effects first)
@@ -74,7 +77,6 @@ class ScenarioResult:
 
     def __init__(self, prep: Any, factual: dict[str, np.ndarray],
                  counterfactual: dict[str, np.ndarray]) -> None:
-        from bayes_alliance.scenarios.engine import outcome_label
 
         self.scenario: Scenario = prep.scenario
         self.name = prep.scenario.name
@@ -158,8 +160,6 @@ class ScenarioResult:
     @cached_property
     def figures(self) -> dict[str, Any]:
         """Name -> matplotlib Figure: ``effects`` and ``trajectory_<outcome>``."""
-        from bayes_alliance.scenarios.plots import effects_figure, trajectory_figure
-
         figs = {"effects": effects_figure(self)}
         for o in self.outcomes:
             figs[f"trajectory_{o}"] = trajectory_figure(self, o, MAX_ALLY_PANELS)
@@ -214,8 +214,6 @@ class SweepResult:
     @cached_property
     def figure(self) -> Any:
         """The dose-response curves, one panel per outcome."""
-        from bayes_alliance.scenarios.plots import sweep_figure
-
         return sweep_figure(self)
 
     def to_json(self) -> dict[str, Any]:
@@ -253,7 +251,6 @@ def _png(fig: Any) -> Any:
 
 
 def _save(out_dir: Path, force: bool, writers: dict[str, Any]) -> dict[str, Path]:
-    from bayes_alliance.io import write_with
 
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ScenarioError(f"{out_dir} exists and is not empty; pass force=True "

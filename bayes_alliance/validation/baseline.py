@@ -54,7 +54,13 @@ import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
 from bayes_alliance.io import write_text_atomic
-from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+from bayes_alliance.models.design import covariate_matrix
+from bayes_alliance.models.joint import observed_rows, observed_values
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.models.spec import ModelSpec, OutcomeSpec, load_spec
+from bayes_alliance.results import FitResult
+from bayes_alliance.validation.cluster import dask_client
+from bayes_alliance.validation.sampling import sample_parameters
 
 GLM_NAMES = {
     "negative_binomial": "NB2 + log(exposure) offset, ally FE",
@@ -85,8 +91,6 @@ def glm_estimates(outcome: OutcomeSpec, frame: pd.DataFrame, scaling: Any) -> pd
     import statsmodels.api as sm
     from statsmodels.discrete.conditional_models import ConditionalLogit
 
-    from bayes_alliance.models.design import covariate_matrix
-    from bayes_alliance.models.joint import observed_rows, observed_values
 
     rows = observed_rows(outcome, frame)
     z = scaling.standardise(frame)
@@ -126,8 +130,6 @@ def single_outcome_spec(spec: ModelSpec, outcome: str) -> ModelSpec:
     The shipped ``reassurance`` and ``burden`` specs are used when their terms
     match; otherwise an equivalent spec named ``<outcome>_only`` is built.
     """
-    from bayes_alliance.models.spec import load_spec
-
     o = spec.outcome(outcome)
     for shipped in ("reassurance", "burden"):
         s = load_spec(shipped)
@@ -148,8 +150,6 @@ def fit_comparator(spec: dict[str, Any], frame: pd.DataFrame, priors: str, draws
     """Fit one Bayesian comparator (runs in a Dask worker); posterior mean/sd per parameter."""
     import arviz as az
 
-    from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.validation.sampling import sample_parameters
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -225,7 +225,6 @@ def run_baseline(*, run: str | Path | None = None, data: str | None = None, draw
         raise ValidationRunError("give either a run file or data, not both or neither")
     tables, skipped, fits = [], [], {}
     if run is not None:
-        from bayes_alliance.results import FitResult
 
         result = FitResult.load(run)
         spec, frame, scaling = result.spec, result.panel.frame, result.scaling
@@ -244,8 +243,6 @@ def run_baseline(*, run: str | Path | None = None, data: str | None = None, draw
     else:
         from dask.distributed import as_completed
 
-        from bayes_alliance.models.model import AllianceModel
-        from bayes_alliance.validation.cluster import dask_client
 
         joint = AllianceModel.from_spec("joint", data, priors="weak")
         spec, frame, scaling = joint.spec, joint.panel.frame, joint.scaling

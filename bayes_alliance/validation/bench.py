@@ -26,15 +26,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import typer
 
 from bayes_alliance.constants import FIRST_YEAR, LAST_YEAR
+from bayes_alliance.fit import fit_model
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.results import versions
+from bayes_alliance.synthetic import TRUE_PARAMS, simulate_covariates
 
 
 def scaled_panel(scale: int, seed: int = 1) -> pd.DataFrame:
     """The default covariates stacked ``scale`` times with outcomes drawn from the model."""
-    from bayes_alliance.data.default import TRUE_PARAMS, simulate_covariates
-    from bayes_alliance.models.model import AllianceModel
-
     base = simulate_covariates()
     span = LAST_YEAR - FIRST_YEAR + 1
     frame = pd.concat([base.assign(year=base["year"] - span * c) for c in range(scale)],
@@ -47,12 +49,10 @@ def scaled_panel(scale: int, seed: int = 1) -> pd.DataFrame:
 def run_once(sampler: str, scale: int, draws: int, tune: int, chains: int,
              seed: int) -> dict[str, Any]:
     """Fit once in this process and measure it (used by the subprocess worker)."""
-    from bayes_alliance.models.model import AllianceModel
-
     frame = scaled_panel(scale)
     model = AllianceModel.from_spec("joint", frame, priors="weak")
     t0 = time.perf_counter()
-    result = model.fit(draws=draws, tune=tune, chains=chains, sampler=sampler,
+    result = fit_model(model, draws=draws, tune=tune, chains=chains, sampler=sampler,
                        random_seed=seed, prior_draws=0, predictive=False)
     wall = time.perf_counter() - t0
     diag = result.diagnostics()
@@ -85,8 +85,6 @@ def run_in_subprocess(sampler: str, scale: int, draws: int, tune: int, chains: i
 
 def machine() -> dict[str, Any]:
     """What the benchmark ran on."""
-    from bayes_alliance.results import versions
-
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpus": os.cpu_count(), "python": platform.python_version(),
             "versions": versions()}
@@ -199,11 +197,11 @@ def plot_cost(summary: list[dict[str, Any]]):
     return fig
 
 
-def _worker() -> None:
-    sampler, scale, draws, tune, chains, seed = sys.argv[1:7]
-    res = run_once(sampler, int(scale), int(draws), int(tune), int(chains), int(seed))
+def _worker(sampler: str, scale: int, draws: int, tune: int, chains: int, seed: int) -> None:
+    """Entry of :func:`run_in_subprocess`: one run, printed as a ``BENCH {json}`` line."""
+    res = run_once(sampler, scale, draws, tune, chains, seed)
     print("BENCH " + json.dumps(res), flush=True)
 
 
 if __name__ == "__main__":
-    _worker()
+    typer.run(_worker)

@@ -1,4 +1,4 @@
-"""Dask plumbing shared by the validation runs: a client, and a progress reporter.
+"""Dask plumbing shared by the validation runs: a client.
 
 Every validation run fans out one task per fit. :func:`dask_client` connects to
 an existing scheduler (``scheduler="tcp://host:8786"``) or starts a
@@ -10,9 +10,7 @@ machine's cores the unit of parallelism).
 from __future__ import annotations
 
 import logging
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,42 +58,3 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
     finally:
         client.close()
         cluster.close()
-
-
-def progress_reporter(total: int, label: str, *, terminal: bool | None = None,
-                      stream: Any = None) -> Callable[[int, str], None]:
-    """A callback ``report(done, message)`` that shows progress on stderr.
-
-    On a terminal it redraws one progress-bar line; otherwise (logs, CI) it
-    prints one line per finished task.
-
-    Parameters
-    ----------
-    total
-        Tasks in the run (finished ones included).
-    label
-        Prefix of every line, e.g. ``"sbc"``.
-    terminal
-        Force the bar (True) or the line mode (False); default: whether
-        ``stream`` is a terminal.
-    stream
-        Where to write (default ``sys.stderr``).
-    """
-    out = stream if stream is not None else sys.stderr
-    is_tty = out.isatty() if terminal is None else terminal
-    t0 = time.perf_counter()
-    width = 30
-
-    def report(done: int, message: str) -> None:
-        elapsed = time.perf_counter() - t0
-        if is_tty:
-            filled = int(width * done / max(total, 1))
-            bar = "#" * filled + "-" * (width - filled)
-            out.write(f"\r{label} [{bar}] {done}/{total} {elapsed:6.0f} s  {message[:40]:<40}")
-            if done >= total:
-                out.write("\n")
-        else:
-            out.write(f"{label}: {done}/{total} ({elapsed:.0f} s) {message}\n")
-        out.flush()
-
-    return report

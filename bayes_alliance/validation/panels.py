@@ -1,7 +1,7 @@
 """Covariate skeletons for validation runs (SBC, parameter recovery).
 
 A skeleton is a slice of the default panel's *covariates*
-(:func:`~bayes_alliance.data.default.simulate_covariates`): real allies and
+(:func:`~bayes_alliance.synthetic.simulate_covariates`): real allies and
 years, simulated covariates, placeholder outcomes. The model's own generative
 graph then draws the outcomes onto it. Allies are taken in a fixed order
 (:data:`ALLY_ORDER`) so that a size always names the same allies: the first
@@ -12,14 +12,13 @@ ten have treaty years covering 1950-1979 and include the nuclear hedgers
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
-
-if TYPE_CHECKING:
-    from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.synthetic import SEED, simulate_covariates
 
 #: fixed order in which allies enter a skeleton of ``n`` allies
 ALLY_ORDER: tuple[str, ...] = (
@@ -41,7 +40,7 @@ def skeleton(n_allies: int, first_year: int | None = None, n_years: int | None =
         Keep the years ``first_year .. first_year + n_years - 1`` (both or
         neither); ``None`` keeps every treaty year of each ally.
     seed
-        Seed of :func:`~bayes_alliance.data.default.simulate_covariates`
+        Seed of :func:`~bayes_alliance.synthetic.simulate_covariates`
         (default: the default panel's seed).
 
     Returns
@@ -54,8 +53,6 @@ def skeleton(n_allies: int, first_year: int | None = None, n_years: int | None =
     ValidationRunError
         For a size outside the range or a window some ally does not cover.
     """
-    from bayes_alliance.data.default import SEED, simulate_covariates
-
     if not 1 <= n_allies <= len(ALLY_ORDER):
         raise ValidationRunError(f"n_allies must be 1..{len(ALLY_ORDER)}, got {n_allies}")
     if (first_year is None) != (n_years is None):
@@ -86,7 +83,5 @@ def generating_model(spec: Any, priors: str, n_allies: int, first_year: int | No
     the other arguments are those of :func:`skeleton`. Validation workers call
     this once per simulation, so the model is built once per structure.
     """
-    from bayes_alliance.models.model import AllianceModel
-
     frame = skeleton(n_allies, first_year, n_years, seed=seed)
     return AllianceModel.from_spec(spec, frame, priors=priors, require_outcomes=False)

@@ -4,7 +4,7 @@ For each panel size (the first ``n`` allies of
 :data:`~bayes_alliance.validation.panels.ALLY_ORDER`, every treaty year
 1950-2010) and replicate, outcomes are drawn by the model's own generative
 graph at the default panel's true parameters
-(:data:`~bayes_alliance.data.default.TRUE_PARAMS`; the ally effects are drawn
+(:data:`~bayes_alliance.synthetic.TRUE_PARAMS`; the ally effects are drawn
 afresh each time), the model is fitted with nutpie, and each population-level
 parameter's posterior mean, sd and 50 % / 90 % central intervals are compared
 with the truth. Coverage pools parameters and replicates per size: with a
@@ -27,6 +27,10 @@ import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
 from bayes_alliance.io import write_text_atomic, write_with
+from bayes_alliance.synthetic import TRUE_PARAMS
+from bayes_alliance.validation.cluster import dask_client
+from bayes_alliance.validation.panels import generating_model
+from bayes_alliance.validation.sampling import simulate_and_fit
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,6 @@ class RecoveryConfig:
 OFF_SCALE = ("phi_reassure", "nu_milex")
 def fit_one(config: dict[str, Any], n_allies: int, rep: int) -> dict[str, Any]:
     """Simulate one panel at the true parameters, fit it, summarise each parameter."""
-    from bayes_alliance.data.default import TRUE_PARAMS
-    from bayes_alliance.validation.panels import generating_model
-    from bayes_alliance.validation.sampling import simulate_and_fit
-
     cfg = RecoveryConfig(**{**config, "sizes": tuple(config["sizes"])})
     seed = int(np.random.SeedSequence([cfg.seed, n_allies, rep]).generate_state(1)[0])
     t0 = time.perf_counter()
@@ -157,7 +157,6 @@ def run_recovery(cfg: RecoveryConfig, out: str | Path, *, scheduler: str | None 
     """
     from dask.distributed import as_completed
 
-    from bayes_alliance.validation.cluster import dask_client
 
     if not cfg.sizes or cfg.reps < 1:
         raise ValidationRunError("need at least one size and one replicate")

@@ -14,16 +14,15 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayes_alliance.errors import FitError, ValidationRunError
-
-if TYPE_CHECKING:
-    from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.results import readable_parameters
 
 #: compiled nutpie models of this process, by structure key
 _COMPILED: dict[str, Any] = {}
@@ -97,7 +96,6 @@ def sample_parameters(model: AllianceModel, *, draws: int, tune: int, chains: in
 
     import nutpie
 
-    from bayes_alliance.results import readable_parameters
 
     compiled = _compiled_for(model)
     t0 = time.perf_counter()
@@ -136,8 +134,6 @@ def simulate_and_fit(gen: AllianceModel, params: dict[str, Any], *, seed: int, d
         The simulated panel, the true values by readable name, the readable
         posterior draws and the sampler stats.
     """
-    from bayes_alliance.models.model import AllianceModel
-
     frame, truth = gen.simulate(params, seed=seed)
     model = AllianceModel.from_spec(gen.spec, frame, priors=gen.priors.prior_set)
     if model.outcome_names != gen.outcome_names:
@@ -149,8 +145,6 @@ def simulate_and_fit(gen: AllianceModel, params: dict[str, Any], *, seed: int, d
 
 def readable_truth(model: AllianceModel, truth: dict[str, Any]) -> dict[str, float]:
     """True parameter values under the readable names of :func:`readable_parameters`."""
-    from bayes_alliance.results import readable_parameters
-
     m = model.pymc_model
     dims = m.named_vars_to_dims
     data = {}

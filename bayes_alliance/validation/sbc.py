@@ -48,7 +48,11 @@ import numpy as np
 import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
-from bayes_alliance.io import write_text_atomic
+from bayes_alliance.io import write_text_atomic, write_with
+from bayes_alliance.models.spec import load_spec
+from bayes_alliance.validation.cluster import dask_client
+from bayes_alliance.validation.panels import generating_model
+from bayes_alliance.validation.sampling import simulate_and_fit
 
 SIM_DIR = "sims"
 #: coverage of the simultaneous ECDF band in the plot and the ``outside_band`` flags
@@ -145,8 +149,6 @@ def generator(cfg: SBCConfig):
     """The generating model on the run's skeleton (cached per process)."""
     from dataclasses import replace
 
-    from bayes_alliance.models.spec import load_spec
-    from bayes_alliance.validation.panels import generating_model
 
     spec = load_spec(cfg.spec)
     if cfg.centered is not None:
@@ -162,8 +164,6 @@ def run_simulation(config: dict[str, Any], index: int) -> dict[str, Any]:
     returned as ``{"index": ..., "error": ...}`` so that they are recorded,
     not lost.
     """
-    from bayes_alliance.validation.sampling import simulate_and_fit
-
     cfg = SBCConfig(**config)
     seed = simulation_seed(cfg.seed, index)
     t0 = time.perf_counter()
@@ -239,7 +239,7 @@ def run_sbc(cfg: SBCConfig, n_sims: int, out: str | Path, *, scheduler: str | No
         Discard an existing run in ``out`` made with other settings.
     progress
         Callback ``progress(done, message)`` (see
-        :func:`~bayes_alliance.validation.cluster.progress_reporter`).
+        :func:`~bayes_alliance.progress.progress_bar`).
 
     Returns
     -------
@@ -248,7 +248,6 @@ def run_sbc(cfg: SBCConfig, n_sims: int, out: str | Path, *, scheduler: str | No
     """
     from dask.distributed import as_completed
 
-    from bayes_alliance.validation.cluster import dask_client
 
     cfg.check()
     if n_sims < 1:
@@ -317,19 +316,6 @@ def choose_bins(n_sims: int, n_ranks: int, max_bins: int = 20) -> int:
     return max(candidates) if candidates else 2 if values % 2 == 0 else 1
 
 
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm-adjusted p-values (family-wise error control, any dependence)."""
-    p = np.asarray(pvalues, float)
-    m = p.size
-    order = np.argsort(p)
-    adj = np.empty(m)
-    running = 0.0
-    for k, i in enumerate(order):
-        running = max(running, min(1.0, (m - k) * p[i]))
-        adj[i] = running
-    return adj
-
-
 def uniformity(ranks: pd.DataFrame, n_ranks: int, *, alpha: float = 0.01,
                bins: int | None = None) -> pd.DataFrame:
     """Chi-square test of uniform ranks per parameter, Holm-corrected.
@@ -353,6 +339,7 @@ def uniformity(ranks: pd.DataFrame, n_ranks: int, *, alpha: float = 0.01,
         ``mean_rank`` (uniform: L/2), ``passed``.
     """
     from scipy import stats
+    from statsmodels.stats.multitest import multipletests
 
     n = len(ranks)
     b = bins or choose_bins(n, n_ranks)
@@ -368,7 +355,7 @@ def uniformity(ranks: pd.DataFrame, n_ranks: int, *, alpha: float = 0.01,
                      "ks_p": float(stats.kstest(u, "uniform").pvalue),
                      "mean_rank": float(r.mean())})
     table = pd.DataFrame(rows).set_index("parameter")
-    table["p_holm"] = holm(table["p"].to_numpy())
+    table["p_holm"] = multipletests(table["p"].to_numpy(), alpha=alpha, method="holm")[1]
     table["passed"] = table["p_holm"] >= alpha
     return table[["n", "bins", "mean_rank", "chi2", "p", "p_holm", "ks_p", "passed"]]
 
@@ -478,8 +465,6 @@ def summarise(out: str | Path, *, n_sims: int | None = None, alpha: float = 0.01
     Writes ``ranks.csv``, ``uniformity.csv``, ``ecdf.png`` and ``summary.json``
     (and ``command.txt`` when ``command`` is given) into ``out`` when ``write``.
     """
-    from bayes_alliance.io import write_with
-
     out = Path(out)
     cfg, records = load_results(out, n_sims)
     ranks = rank_table(records)
