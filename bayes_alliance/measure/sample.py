@@ -1,0 +1,103 @@
+"""Draw the evaluation sentences: a seeded, stratified random sample of real ally sentences.
+
+Population: every sentence the measure reads (the sitting president's own words,
+repeats left out, see :mod:`~bayes_alliance.measure.statements`) that names an
+ally, in the panel's years ``first_year``..``last_year``. Strata: decade (the
+last year joins the decade before it, so 2010 is in "2000s") crossed with
+whether the sentence holds a commitment-related word (:data:`COMMITMENT_WORDS`,
+a broad list that is not the classifier's cue list). Each decade gets an equal
+share of ``n``, split equally between the two word strata; a stratum with too
+few sentences gives its remainder to the other stratum of its decade. Within a
+stratum sentences are drawn without replacement by ``random.Random(seed)``,
+and the first ``dev_share`` of each stratum's draw (rounded down) is the
+development part; the rest is held out. The split is fixed by the draw, before
+any sentence is labelled.
+
+Run ``python -m bayes_alliance.measure.sample --corpus speeches.jsonl --out draw.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from bayes_alliance.io import write_with
+from bayes_alliance.measure.allies import load_allies
+from bayes_alliance.measure.corpus import read_corpus
+from bayes_alliance.measure.lexicon import load_lexicon
+from bayes_alliance.measure.statements import AllySentence, ally_sentences
+
+__all__ = ["COMMITMENT_WORDS", "draw_sample", "main"]
+
+#: words that make a sentence "commitment-related" for stratification
+COMMITMENT_WORDS = re.compile(
+    r"\b(?:defen[cs]e|defend\w*|commit\w*|pledg\w*|treat(?:y|ies)|allian\w*|all(?:y|ies)|"
+    r"securit\w*|troops?|forces|guarant\w*|protect\w*|stand\s+(?:by|with|behind)|abandon\w*|"
+    r"withdr[ae]w\w*|burden\w*|obligat\w*|assur\w*|reassur\w*|militar\w*|deter\w*|attack\w*|"
+    r"aggress\w*|share\s+of|pay\s+(?:more|for))\b", re.IGNORECASE)
+COLUMNS = ("sid", "split", "decade", "commitment_words", "doc_id", "date", "speaker", "allies",
+           "text")
+
+
+def _decade(year: int, last_year: int) -> int:
+    return (min(year, last_year - 1) // 10) * 10
+
+
+def draw_sample(sentences: Sequence[AllySentence], *, n: int = 440, seed: int = 20261202,
+                dev_share: float = 0.4, first_year: int = 1950, last_year: int = 2010
+                ) -> pd.DataFrame:
+    """The stratified draw, one row per sentence (columns :data:`COLUMNS`), in draw order."""
+    strata: dict[tuple[int, bool], list[AllySentence]] = defaultdict(list)
+    for s in sentences:
+        if first_year <= s.doc.year <= last_year:
+            key = (_decade(s.doc.year, last_year), bool(COMMITMENT_WORDS.search(s.text)))
+            strata[key].append(s)
+    decades = sorted({d for d, _ in strata})
+    rng = random.Random(seed)
+    rows = []
+    per_decade = n // len(decades)
+    for decade in decades:
+        pools = {flag: strata.get((decade, flag), []) for flag in (True, False)}
+        want = {True: per_decade - per_decade // 2, False: per_decade // 2}
+        for flag, other in ((True, False), (False, True)):
+            spare = want[flag] - len(pools[flag])
+            if spare > 0:
+                want[flag] -= spare
+                want[other] += spare
+        for flag in (True, False):
+            drawn = rng.sample(pools[flag], min(want[flag], len(pools[flag])))
+            n_dev = int(len(drawn) * dev_share)
+            for k, s in enumerate(drawn):
+                rows.append({"split": "dev" if k < n_dev else "heldout", "decade": decade,
+                             "commitment_words": int(flag), "doc_id": s.doc.doc_id,
+                             "date": s.doc.date.isoformat(), "speaker": s.speaker,
+                             "allies": " ".join(s.allies), "text": s.text})
+    frame = pd.DataFrame(rows, columns=list(COLUMNS[1:]))
+    frame.insert(0, "sid", [f"s{i:03d}" for i in range(1, len(frame) + 1)])
+    return frame
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: draw the sample from a corpus and write it as CSV."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--n", type=int, default=440)
+    parser.add_argument("--seed", type=int, default=20261202)
+    args = parser.parse_args(argv)
+    allies = frozenset(load_allies(None).codes)
+    sentences = list(ally_sentences(read_corpus(args.corpus), allies, load_lexicon(None)))
+    frame = draw_sample(sentences, n=args.n, seed=args.seed)
+    write_with(args.out, lambda tmp: frame.to_csv(tmp, index=False), force=True)
+    print(f"{args.out}: {len(frame)} sentences ({(frame['split'] == 'dev').sum()} dev)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
