@@ -117,13 +117,15 @@ def _key(label: str) -> str:
 def _is_person(label: str, count: int) -> bool:
     key = _key(label)
     words = key.replace(".", " ").split()
+    if key == "q":
+        return True
     if key in _NOT_SPEAKERS or _ROMAN.fullmatch(key) or len(words[-1]) < 2 \
             or (len(words) == 1 and words[0] in _TITLES) \
             or ("," in key and not label.split(",")[0].isupper()):
         return False
     letters = [c for c in label if c.isalpha()]
     capitals = sum(c.isupper() for c in letters) >= 0.8 * len(letters)
-    return key == "q" or capitals or words[0] in _TITLES or count >= 2
+    return capitals or words[0] in _TITLES or count >= 2
 
 
 def _presidential(key: str, surnames: frozenset[str]) -> bool:
