@@ -13,6 +13,12 @@ and the first ``dev_share`` of each stratum's draw (rounded down) is the
 development part; the rest is held out. The split is fixed by the draw, before
 any sentence is labelled.
 
+A supplementary draw (:func:`draw_supplement`, seed 20261203) then adds
+``supplement`` sentences with a narrower list of commitment, force-posture and
+burden words (:data:`STRONG_WORDS`; stratum ``commitment_words = 2``), equal
+shares per decade, split the same way: the first draw holds too few positive
+sentences for useful intervals.
+
 Run ``python -m bayes_alliance.measure.sample --corpus speeches.jsonl --out draw.csv``.
 """
 
@@ -41,6 +47,11 @@ COMMITMENT_WORDS = re.compile(
     r"securit\w*|troops?|forces|guarant\w*|protect\w*|stand\s+(?:by|with|behind)|abandon\w*|"
     r"withdr[ae]w\w*|burden\w*|obligat\w*|assur\w*|reassur\w*|militar\w*|deter\w*|attack\w*|"
     r"aggress\w*|share\s+of|pay\s+(?:more|for))\b", re.IGNORECASE)
+#: the narrower word list of the supplementary draw (commitment, force posture, burden)
+STRONG_WORDS = re.compile(
+    r"\b(?:commit\w*|defen[cs]e\s+of|defend\w*|pledg\w*|treat(?:y|ies)|allian\w*|obligat\w*|"
+    r"guarant\w*|troops|forces|withdr[ae]w\w*|burden\w*|abandon\w*|security|"
+    r"stand\s+(?:by|with|behind)|protect\w*|share\s+of)\b", re.IGNORECASE)
 COLUMNS = ("sid", "split", "decade", "commitment_words", "doc_id", "date", "speaker", "allies",
            "text")
 
@@ -83,6 +94,52 @@ def draw_sample(sentences: Sequence[AllySentence], *, n: int = 440, seed: int = 
     return frame
 
 
+def _allocate(sizes: dict[int, int], n: int) -> dict[int, int]:
+    """Equal shares of ``n`` per stratum; what a small stratum cannot take goes to the others."""
+    quota = dict.fromkeys(sizes, 0)
+    left = min(n, sum(sizes.values()))
+    while left > 0:
+        open_ = sorted(k for k in sizes if quota[k] < sizes[k])
+        share = max(1, left // len(open_))
+        for k in open_:
+            take = min(share, sizes[k] - quota[k], left)
+            quota[k] += take
+            left -= take
+    return quota
+
+
+def draw_supplement(sentences: Sequence[AllySentence], exclude: set[str], *, n: int = 120,
+                    seed: int = 20261203, dev_share: float = 0.4, first_year: int = 1950,
+                    last_year: int = 2010) -> pd.DataFrame:
+    """A second draw that adds sentences with :data:`STRONG_WORDS`, equal shares per decade.
+
+    A decade with fewer sentences than its share gives them all and passes the
+    rest of its share to the other decades.
+
+    Sentences whose text is in ``exclude`` (the first draw) are left out; rows are
+    numbered ``t001``, ... and split like :func:`draw_sample`.
+    """
+    by_decade: dict[int, list[AllySentence]] = defaultdict(list)
+    for s in sentences:
+        if first_year <= s.doc.year <= last_year and s.text not in exclude \
+                and STRONG_WORDS.search(s.text):
+            by_decade[_decade(s.doc.year, last_year)].append(s)
+    rng = random.Random(seed)
+    rows = []
+    quota = _allocate({d: len(v) for d, v in by_decade.items()}, n)
+    for decade in sorted(by_decade):
+        drawn = rng.sample(by_decade[decade], quota[decade])
+        n_dev = int(len(drawn) * dev_share)
+        for k, s in enumerate(drawn):
+            rows.append({"split": "dev" if k < n_dev else "heldout", "decade": decade,
+                         "commitment_words": 2, "doc_id": s.doc.doc_id,
+                         "date": s.doc.date.isoformat(), "speaker": s.speaker,
+                         "allies": " ".join(s.allies), "text": s.text})
+    frame = pd.DataFrame(rows, columns=list(COLUMNS[1:]))
+    frame.insert(0, "sid", [f"t{i:03d}" for i in range(1, len(frame) + 1)])
+    return frame
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: draw the sample from a corpus and write it as CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -90,10 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--n", type=int, default=440)
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--supplement", type=int, default=120,
+                        help="size of the supplementary draw (0: none)")
     args = parser.parse_args(argv)
     allies = frozenset(load_allies(None).codes)
     sentences = list(ally_sentences(read_corpus(args.corpus), allies, load_lexicon(None)))
     frame = draw_sample(sentences, n=args.n, seed=args.seed)
+    if args.supplement:
+        frame = pd.concat([frame, draw_supplement(sentences, set(frame["text"]),
+                                                  n=args.supplement)], ignore_index=True)
     write_with(args.out, lambda tmp: frame.to_csv(tmp, index=False), force=True)
     print(f"{args.out}: {len(frame)} sentences ({(frame['split'] == 'dev').sum()} dev)")
     return 0
