@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bayes_alliance.measure.corpus import Document
@@ -90,7 +90,9 @@ class Deduplicator:
 
 def ally_sentences(documents: Iterable[Document], allies: frozenset[str], lexicon: Lexicon,
                    *, dedup: Deduplicator | None = None,
-                   counter: list[int] | None = None) -> Iterator[AllySentence]:
+                   counter: list[int] | None = None,
+                   progress: Callable[[int, int], None] | None = None
+                   ) -> Iterator[AllySentence]:
     """Yield the sitting president's sentences that name an ally, repeats left out.
 
     Parameters
@@ -106,9 +108,15 @@ def ally_sentences(documents: Iterable[Document], allies: frozenset[str], lexico
     counter
         When given, ``counter[0]`` is increased by the number of non-blank
         president sentences read (the denominator of the corpus statistics).
+    progress
+        Receives ``(documents done, documents in total)`` about 200 times.
     """
     dedup = dedup if dedup is not None else Deduplicator()
-    for doc in sorted(documents, key=lambda d: d.date):
+    docs = sorted(documents, key=lambda d: d.date)
+    every = max(1, len(docs) // 200)
+    for done, doc in enumerate(docs, start=1):
+        if progress is not None and (done % every == 0 or done == len(docs)):
+            progress(done, len(docs))
         text = normalize_text(doc.text)
         index = 0
         for turn in president_turns(doc, text):
