@@ -152,9 +152,9 @@ def classify_codes(sentence: str, mentions: Sequence[Mention], rules: CueRules
     or with a burden-sharing demand in the same sentence; ``pressure`` when the
     patron's own abandonment cue holds for it ("we will reduce our forces in
     Korea"), when the patron's commitment to it is negated or reversed ("we will
-    reconsider our commitment to Germany"), or when a burden-sharing demand names
-    it in its clause ("Japan must do more for its own defense"). Questions say
-    nothing.
+    reconsider our commitment to Germany"), when a burden-sharing demand names it
+    in its clause ("Japan must do more for its own defense"), or when a condition
+    asks its effort ("unless Germany pays more, ..."). Questions say nothing.
 
     Parameters
     ----------
@@ -190,13 +190,16 @@ def classify_codes(sentence: str, mentions: Sequence[Mention], rules: CueRules
             threats.setdefault(code, cue)
         if demand is not None and c0 <= demand.start() < c1:
             demanded |= {m.code for m in mentions if c0 <= m.start < c1}
-    condition = tie or (demand.group() if demand is not None else None)
+    if tie is not None:
+        # the ally whose effort the condition asks for is pressed ("unless Germany pays")
+        demanded |= {m.code for m in mentions if tie[1] <= m.start < tie[2]}
+    condition = tie[0] if tie is not None else (demand.group() if demand is not None else None)
     decisions = {code: Decision("conditional", f"{cue} / {condition}") if condition
                  else Decision("unconditional", cue) for code, cue in commits.items()}
     for code, cue in threats.items():
         decisions.setdefault(code, Decision("pressure", cue))
     for code in demanded:
-        decisions.setdefault(code, Decision("pressure", demand.group()))
+        decisions.setdefault(code, Decision("pressure", condition or ""))
     return decisions
 
 
@@ -257,17 +260,17 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"')]").endswith("?")
 
 
-def _leverage(sentence: str, rules: CueRules) -> str | None:
-    """A condition that asks something of the ally in return for the promise, or None."""
-    found = rules.reversing_conditions.search(sentence)
-    if found:
-        return found.group()
+def _leverage(sentence: str, rules: CueRules) -> tuple[str, int, int] | None:
+    """A condition that asks something of the ally in return: (text, start, end) or None."""
+    for marker in rules.reversing_conditions.finditer(sentence):
+        stop = _CONDITION_END.search(sentence, marker.end())
+        return marker.group(), marker.start(), stop.start() if stop else len(sentence)
     for marker in rules.open_conditions.finditer(sentence):
         stop = _CONDITION_END.search(sentence, marker.end())
-        condition = sentence[marker.end():stop.start() if stop else len(sentence)]
-        effort = rules.effort.search(condition)
-        if effort and not rules.attack.search(condition):
-            return f"{marker.group()} ... {effort.group()}"
+        end = stop.start() if stop else len(sentence)
+        effort = rules.effort.search(sentence, marker.end(), end)
+        if effort and not rules.attack.search(sentence, marker.end(), end):
+            return f"{marker.group()} ... {effort.group()}", marker.start(), end
     return None
 
 
