@@ -25,7 +25,8 @@ from bayes_alliance.measure.statements import (
     ally_sentences,
 )
 
-__all__ = ["COLUMNS", "ClassifiedSentence", "MeasureResult", "classified_sentences",
+__all__ = ["COLUMNS", "SENTENCE_COLUMNS", "ClassifiedSentence", "MeasureResult", "SentenceLog",
+           "classified_sentences",
            "measure_corpus", "measure_documents", "meta_path", "write_result"]
 
 #: columns of the counts table, in order
@@ -231,6 +232,39 @@ def write_result(result: MeasureResult, out: str | Path, *, force: bool = False)
     write_with(out, lambda tmp: result.counts.to_csv(tmp, index=False), force=force)
     write_text_atomic(sidecar, json.dumps(result.meta, indent=2) + "\n", force=force)
     return [out, sidecar]
+
+
+#: columns of the sentence audit file, one row per (sentence, ally)
+SENTENCE_COLUMNS = ("doc_id", "date", "speaker", "sentence_index", "ally", "class", "cue", "text")
+
+
+class SentenceLog:
+    """Collects classified sentences (a ``sink`` for :func:`measure_corpus`) for auditing.
+
+    Every sentence that names an ally gives one row per ally it names, with the
+    class (``neutral`` when none applies) and the cue that decided it.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+
+    def __call__(self, item: ClassifiedSentence) -> None:
+        """Add the rows of one classified sentence."""
+        s = item.sentence
+        for code in s.allies:
+            decision = item.decisions.get(code)
+            self.rows.append((s.doc.doc_id, s.doc.date.isoformat(), s.speaker, s.index, code,
+                              decision.label if decision else "neutral",
+                              decision.cue if decision else "", " ".join(s.text.split())))
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame with :data:`SENTENCE_COLUMNS`."""
+        return pd.DataFrame(self.rows, columns=list(SENTENCE_COLUMNS))
+
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the rows as CSV, atomically."""
+        frame = self.frame()
+        return write_with(path, lambda tmp: frame.to_csv(tmp, index=False), force=force)
 
 
 def _stderr_bar(done: int, total: int) -> None:
