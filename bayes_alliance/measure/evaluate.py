@@ -27,12 +27,14 @@ from typing import Any
 
 import pandas as pd
 
+from bayes_alliance.data.sources import sha256_file
 from bayes_alliance.errors import MeasureError
+from bayes_alliance.io import write_text_atomic
 from bayes_alliance.measure.allies import load_allies
 from bayes_alliance.measure.classify import CLASSES, analyse_sentence
 from bayes_alliance.measure.lexicon import Lexicon, load_lexicon
 
-__all__ = ["ClassScore", "Scores", "evaluate_labels", "main", "wilson"]
+__all__ = ["ClassScore", "Scores", "evaluate_labels", "main", "performance_report", "wilson"]
 
 _REQUIRED = ("sid", "year", "text", "ally", "label")
 LABELS = (*CLASSES, "neutral")
@@ -56,16 +58,24 @@ class ClassScore:
     true_positives: int
     false_positives: int
     false_negatives: int
+    true_negatives: int
     precision: float
     precision_ci: tuple[float, float]
     recall: float
     recall_ci: tuple[float, float]
+    false_positive_rate: float
+    false_positive_rate_ci: tuple[float, float]
 
     @classmethod
-    def count(cls, tp: int, fp: int, fn: int) -> ClassScore:
-        """Scores from the counts (an empty denominator scores 1.0 with interval [0, 1])."""
-        return cls(tp, fp, fn, tp / (tp + fp) if tp + fp else 1.0, wilson(tp, tp + fp),
-                   tp / (tp + fn) if tp + fn else 1.0, wilson(tp, tp + fn))
+    def count(cls, tp: int, fp: int, fn: int, tn: int) -> ClassScore:
+        """Scores from the counts (an empty denominator scores 1.0 with interval [0, 1]).
+
+        The false-positive rate is ``FP / (FP + TN)``: the share of pairs of
+        another class that the classifier puts in this one.
+        """
+        return cls(tp, fp, fn, tn, tp / (tp + fp) if tp + fp else 1.0, wilson(tp, tp + fp),
+                   tp / (tp + fn) if tp + fn else 1.0, wilson(tp, tp + fn),
+                   fp / (fp + tn) if fp + tn else 0.0, wilson(fp, fp + tn))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +124,7 @@ def _scores(pairs: Sequence[tuple[str, str]]) -> dict[str, ClassScore]:
         tp = sum(g == p == c for g, p in pairs)
         fp = sum(p == c and g != c for g, p in pairs)
         fn = sum(g == c and p != c for g, p in pairs)
-        out[c] = ClassScore.count(tp, fp, fn)
+        out[c] = ClassScore.count(tp, fp, fn, len(pairs) - tp - fp - fn)
     return out
 
 
@@ -199,19 +209,44 @@ def evaluate_labels(labels: str | Path | pd.DataFrame, *, lexicon: str | Path | 
     )
 
 
+def performance_report(labels: str | Path, *, split: str | None = "heldout") -> dict[str, Any]:
+    """The scores a model can read: per class overall and per word stratum, and provenance.
+
+    ``by_stratum`` scores the rows of each ``commitment_words`` value (0: no
+    commitment-related word; 1 and 2: with one) so that the rates can be
+    reweighted to the corpus, where sentences without such words dominate.
+    """
+    path = Path(labels)
+    frame = pd.read_csv(path, dtype={"ally": str, "label": str}, keep_default_na=False)
+    scores = evaluate_labels(frame, split=split)
+    report = scores.to_dict()
+    report.pop("errors")
+    report["by_stratum"] = {}
+    if "commitment_words" in frame.columns:
+        chosen = frame if split is None else frame[frame["split"] == split]
+        for name, rows in (("no_commitment_words", chosen["commitment_words"] == 0),
+                           ("commitment_words", chosen["commitment_words"] > 0)):
+            report["by_stratum"][name] = asdict(evaluate_labels(chosen[rows]))["classes"]
+    return {"labels": path.name, "labels_sha256": sha256_file(path), "split": split or "all",
+            "lexicon_version": load_lexicon(None).version, **report}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: score a labelled file and print (or write) the JSON report."""
     parser = argparse.ArgumentParser(description="Score the statement classifier.")
     parser.add_argument("labels", type=Path)
-    parser.add_argument("--split", default=None)
+    parser.add_argument("--split", default=None, help="dev, heldout or (default) all rows")
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     parser.add_argument("--errors", action="store_true", help="print the disagreements")
     args = parser.parse_args(argv)
-    scores = evaluate_labels(args.labels, split=args.split)
-    report = scores.to_dict()
-    errors = report.pop("errors")
-    print(json.dumps(report, indent=2))
+    report = performance_report(args.labels, split=args.split)
+    text = json.dumps(report, indent=2) + "\n"
+    if args.out is not None:
+        write_text_atomic(args.out, text, force=True)
+    else:
+        print(text, end="")
     if args.errors:
-        print("\n".join(errors))
+        print("\n".join(evaluate_labels(args.labels, split=args.split).errors))
     return 0
 
 

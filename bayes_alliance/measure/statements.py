@@ -125,8 +125,9 @@ def ally_sentences(documents: Iterable[Document], allies: frozenset[str], lexico
                 continue
             starts = sentence_starts(piece)
             if counter is not None:
-                counter[0] += sum(1 for a, b in zip(starts, [*starts[1:], len(piece)],
-                                                    strict=True) if piece[a:b].strip())
+                # only the first and the last piece can be blank (surrounding whitespace)
+                counter[0] += len(starts) - (len(starts) > 1 and not piece[:starts[1]].strip()) \
+                    - (not piece[starts[-1]:].strip())
             by_sentence: dict[int, list[tuple[int, int]]] = {}
             for m in lexicon.mention_re.finditer(piece):
                 by_sentence.setdefault(bisect_right(starts, m.start()) - 1, []).append(
