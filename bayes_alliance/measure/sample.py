@@ -19,6 +19,11 @@ burden words (:data:`STRONG_WORDS`; stratum ``commitment_words = 2``), equal
 shares per decade, split the same way: the first draw holds too few positive
 sentences for useful intervals.
 
+A third, fresh draw (:func:`draw_fresh`, seed 20261204) is the held-out set of
+lexicon 2.1, which was tuned on the first two: every remaining sentence of
+1945-2020 with a commitment-related word and 100 without one (split
+``heldout2``).
+
 Run ``python -m bayes_alliance.measure.sample --corpus speeches.jsonl --out draw.csv``.
 """
 
@@ -140,6 +145,35 @@ def draw_supplement(sentences: Sequence[AllySentence], exclude: set[str], *, n: 
     return frame
 
 
+def draw_fresh(sentences: Sequence[AllySentence], exclude: set[str], *, n_other: int = 100,
+               seed: int = 20261204, first_year: int = 1945, last_year: int = 2020
+               ) -> pd.DataFrame:
+    """A fresh held-out set for a lexicon tuned on the first two draws (split ``heldout2``).
+
+    All sentences of ``first_year``..``last_year`` not in ``exclude`` that hold a
+    :data:`COMMITMENT_WORDS` word (stratum 1), and ``n_other`` of those without one
+    (stratum 0), in equal shares per decade (:func:`_allocate`), drawn by
+    ``random.Random(seed)``; rows are numbered ``u001``, ... .
+    """
+    pools: dict[tuple[int, bool], list[AllySentence]] = defaultdict(list)
+    for s in sentences:
+        if first_year <= s.doc.year <= last_year and s.text not in exclude:
+            pools[(s.doc.year // 10) * 10, bool(COMMITMENT_WORDS.search(s.text))].append(s)
+    rng = random.Random(seed)
+    quota = _allocate({d: len(v) for (d, flag), v in pools.items() if not flag}, n_other)
+    rows = []
+    for (decade, flag) in sorted(pools, key=lambda k: (not k[1], k[0])):
+        pool = pools[decade, flag]
+        drawn = pool if flag else rng.sample(pool, quota[decade])
+        for s in drawn:
+            rows.append({"split": "heldout2", "decade": decade, "commitment_words": int(flag),
+                         "doc_id": s.doc.doc_id, "date": s.doc.date.isoformat(),
+                         "speaker": s.speaker, "allies": " ".join(s.allies), "text": s.text})
+    frame = pd.DataFrame(rows, columns=list(COLUMNS[1:]))
+    frame.insert(0, "sid", [f"u{i:03d}" for i in range(1, len(frame) + 1)])
+    return frame
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: draw the sample from a corpus and write it as CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -149,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--supplement", type=int, default=120,
                         help="size of the supplementary draw (0: none)")
+    parser.add_argument("--fresh", type=int, default=100,
+                        help="sentences without commitment words in the fresh held-out draw "
+                             "(0: no fresh draw)")
     args = parser.parse_args(argv)
     allies = frozenset(load_allies(None).codes)
     sentences = list(ally_sentences(read_corpus(args.corpus), allies, load_lexicon(None)))
@@ -156,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.supplement:
         frame = pd.concat([frame, draw_supplement(sentences, set(frame["text"]),
                                                   n=args.supplement)], ignore_index=True)
+    if args.fresh:
+        frame = pd.concat([frame, draw_fresh(sentences, set(frame["text"]), n_other=args.fresh)],
+                          ignore_index=True)
     write_with(args.out, lambda tmp: frame.to_csv(tmp, index=False), force=True)
     print(f"{args.out}: {len(frame)} sentences ({(frame['split'] == 'dev').sum()} dev)")
     return 0
