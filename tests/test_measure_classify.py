@@ -77,8 +77,10 @@ def reassured(text: str, year: int) -> tuple[str, ...]:
     ("Poland and Romania sent troops, and we will stand by them.", 2005, ("POL", "ROM")),
     # generic commitment words need a security context or a direct object
     ("Our commitment to democracy is tested in Cuba.", 2003, ()),
-    ("We pledge our help to Pakistan after the floods.", 2010, ("PAK",)),
-    ("After the floods in Pakistan, we pledged our help.", 2010, ()),
+    # disaster relief is not a security commitment (real-sentence protocol, lexicon 2.1)
+    ("We pledge our help to Pakistan after the floods.", 2010, ()),
+    ("We pledge our help to Pakistan.", 2010, ("PAK",)),
+    ("After the visit to Pakistan, we pledged our help.", 2010, ()),
 ])
 def test_hard_cases(text, year, expected):
     assert reassured(text, year) == expected

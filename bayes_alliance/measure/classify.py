@@ -66,6 +66,7 @@ _JOINERS = frozenset({"and", "or", "nor", "will", "would", "shall", "should", "c
                       "may", "might", "must", "do", "does", "did", "is", "are", "be", "we", "i",
                       "they", "he", "she", "it", "you"})
 _OWNER_REACH = 3
+_PATRON_COMPOUND = re.compile(r"(?:U\.S\.|US|American)-$")
 _COORDINATORS = frozenset({"and", "or", "nor"})
 _PARTNER_REACH = 4
 
@@ -384,6 +385,9 @@ def _owned_by_other(sentence: str, near: Sequence[re.Match[str]], window: Sequen
     if not owners:
         return False
     last = max(owners, key=lambda m: m.end)
+    # "the U.S.-Japan security ties" are the patron's as much as the ally's
+    if _PATRON_COMPOUND.search(sentence, max(0, last.start - 10), last.start):
+        return False
     between = _words([t for t in near if t.start() >= last.end])
     return not any(w in rules.patron_markers for w in between)
 
@@ -402,6 +406,12 @@ def _targets(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
     objects = _objects(sentence, cue, in_clause, rules)
     if objects is not None:
         return objects
+    # an object that is not a state ("to defend another small country") leaves none
+    following = _words(list(_TOKEN.finditer(sentence, cue.end, min(len(sentence),
+                                                                     cue.end + 12))))[:1]
+    if not cue.abandonment and not cue.generic and following \
+            and following[0] in rules.object_determiners:
+        return []
     return [m for m in in_clause if m.end <= cue.start]
 
 
@@ -434,10 +444,12 @@ def _objects(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
             continue
         has_object = True
         gap = _words(list(_TOKEN.finditer(sentence, cue.end, mention.start)))
-        # a partner or adversary is introduced right before it ("together with Britain")
+        # a partner or adversary is introduced right before it ("together with Britain"),
+        # but "with" after a partner noun names the ally ("our security treaty with Japan")
+        before = [*_words(list(_TOKEN.finditer(sentence, cue.start, cue.end)))[-1:], *gap]
         near = len(gap) - _PARTNER_REACH
         if not any(w in stop_words and i >= near
-                   and not (w == "with" and i and gap[i - 1] in rules.partner_nouns)
+                   and not (w == "with" and before[i] in rules.partner_nouns)
                    for i, w in enumerate(gap)):
             objects.append(mention)
     return objects if has_object else None

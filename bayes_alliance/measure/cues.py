@@ -54,6 +54,7 @@ class CueRules:
     burden_demand: re.Pattern[str]
     threat_blockers: frozenset[str]
     void_words: frozenset[str]
+    object_determiners: frozenset[str]
     void_clause: re.Pattern[str]
 
 
@@ -137,6 +138,7 @@ def parse_cues(spec: Mapping, where: str) -> CueRules:
         attack=_words_re(conditions, "attack", where),
         clause_split=_words_re(clauses, "split", where, bounded=False),
         void_words=words("void_words"),
+        object_determiners=words("object_determiners"),
         void_clause=_words_re(cues, "void_clause", where),
         burden_demand=_words_re(pressure, "demand", where),
         threat_blockers=frozenset(w.lower() for w in string_list(pressure, "threat_blockers",
