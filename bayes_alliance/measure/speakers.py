@@ -21,6 +21,11 @@ both the outgoing and the incoming president are in office). A document without
 turns is the president's when its ``president``/``speaker`` field names a
 president in office then: campaign speeches by candidates, vice presidents and
 presidents-elect are not counted.
+
+Known limits: a reporter's question that runs over several paragraphs is cut
+after its first (the rest reads as the president's answer), and a speaker
+introduced without a label (a moderator's opening in a press briefing) is read
+as the president.
 """
 
 from __future__ import annotations
@@ -194,7 +199,7 @@ def president_turns(doc: Document, text: str,
         position = m.end()
     if current is not None and position < len(text):
         turns.append(Turn(position, len(text), current))
-    return [t for t in turns if t.speaker is not None and t.end > t.start]
+    return [t for t in turns if t.speaker is not None and text[t.start:t.end].strip()]
 
 
 def _speaker(key: str, surnames: frozenset[str], in_office: tuple[Presidency, ...]
