@@ -1,13 +1,16 @@
-"""Decide which states a sentence reassures.
+"""Decide what a sentence tells each state it names: reassurance, conditional, pressure.
 
 A dictionary classifier with a little syntax, applied to sentences that mention a
-state. In order:
+state; every state gets ``unconditional``, ``conditional``, ``pressure`` or (by
+default) ``neutral``, with the cue that decided it. In order:
 
-1. Questions assert nothing: a sentence ending in ``?`` reassures no one.
+1. Questions assert nothing: a sentence ending in ``?`` says nothing to anyone.
 2. Leverage: a condition that turns a promise into a demand ("only if", "unless",
    or "if"/"as long as" followed by effort asked of the ally, such as paying more)
-   cancels the whole sentence. Conditions about an attack ("if Japan is attacked")
-   are the normal form of a defence pledge and are kept.
+   makes the sentence's commitments ``conditional`` and puts the state it names
+   under ``pressure``; so does a burden-sharing demand ("Japan must do more").
+   Conditions about an attack ("if Japan is attacked") are the normal form of a
+   defence pledge and are kept.
 3. The sentence is cut into clauses (semicolons, dashes, "but", ", and we ...").
 4. In each clause, commitment cues ("defend", "treaty obligations", "security
    guarantee", "commitment", "stand by", ...) and abandonment cues ("abandon",
@@ -18,7 +21,12 @@ state. In order:
    words before a cue, negators ("not", "never", "no") and reversers
    ("reconsider", "weaken", "doubt") are counted: a commitment cue holds when
    their total is even ("will not weaken our commitment"); an abandonment cue
-   reassures when negated an odd number of times ("will not abandon").
+   reassures when negated an odd number of times ("will not abandon"). A cue
+   that does not reassure is ``pressure`` when the patron acts in it ("we will
+   reduce our forces", "reconsider our commitment") and no argument marker
+   precedes it ("if we withdraw ..."). Cues after reports of the past or of
+   costs are void ("our decision to defend Korea", "it costs us ... to keep our
+   troops"), and so are clauses about a past year or a disaster.
    Predicates after a commitment cue can undo it too ("our commitment ... is
    under review").
    A cue inside the window of an earlier one inherits its context ("we will not
@@ -31,7 +39,8 @@ state. In order:
    X", "commitment to X"), as far as a list of them runs, leaving out partners
    introduced by "with"/"by", adversaries introduced by "against" (or "from"
    after a commitment) and legal bases introduced by "under"; when none follows,
-   the states before it ("Korea can count on our commitment"); when the clause
+   the states before it ("Korea can count on our commitment"), unless the cue
+   has another object ("to defend another small country"); when the clause
    names no state, those of earlier clauses ("..., and we will defend it").
 """
 
