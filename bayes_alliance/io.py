@@ -1,7 +1,8 @@
-"""Atomic file writing: a file appears whole or not at all."""
+"""File safety: atomic writing (a file appears whole or not at all) and content hashes."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -53,3 +54,19 @@ def write_with(
     with atomic_path(target, force=force) as tmp:
         writer(tmp)
     return Path(target)
+
+
+_HASHED: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file (memoised on path, size and modification time)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHED:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        _HASHED[key] = digest.hexdigest()
+    return _HASHED[key]

@@ -175,7 +175,9 @@ def test_text_measure_guard(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 def test_text_counts_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     class Result:
         counts = pd.DataFrame({"ally": ["ROK", "JPN"], "ccode": [732, 740],
-                               "year": [1975, 1975], "reassure": [2, 0], "exposure": [5, 3]})
+                               "year": [1975, 1975], "reassure": [2, 0],
+                               "reassure_conditional": [1, 0], "pressure": [0, 1],
+                               "exposure": [5, 3]})
 
     import bayes_alliance.measure as measure
 
@@ -186,6 +188,8 @@ def test_text_counts_follow_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert out["reassure"].tolist()[0] == 2 and out["exposure"].tolist()[0] == 5
     assert out["exposure"].tolist()[1] == 0 and pd.isna(out["reassure"].tolist()[1])
     assert pd.isna(out["exposure"].tolist()[2])  # 1976 not covered by the corpus
+    assert out["reassure_conditional"].tolist()[0] == 1 and out["pressure"].tolist()[0] == 0
+    assert pd.isna(out["pressure"].tolist()[1])  # no sentence named UKG in 1975
 
 
 def test_cli_info_real_describes_every_column_of_the_shipped_panel() -> None:

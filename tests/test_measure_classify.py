@@ -20,6 +20,9 @@ are not US treaty allies, are 0 for the ally named alongside.
   estimate for the shipped lexicon (1.2.1 changed entities only); its recall
   (about 0.55) shows what a dictionary misses on paraphrase, and is guarded here
   as a floor against regressions.
+
+The three classes (unconditional, conditional, pressure) and the estimate on
+real corpus sentences are tested in ``test_measure_evaluation.py``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import pandas as pd
 import pytest
 
 from bayes_alliance.errors import MeasureError
-from bayes_alliance.measure import analyse_sentence, default_lexicon, evaluate_labels, load_allies
+from bayes_alliance.measure import analyse_sentence, evaluate_labels, load_allies
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV = FIXTURES / "reassurance_sentences.csv"
@@ -74,11 +77,42 @@ def reassured(text: str, year: int) -> tuple[str, ...]:
     ("Poland and Romania sent troops, and we will stand by them.", 2005, ("POL", "ROM")),
     # generic commitment words need a security context or a direct object
     ("Our commitment to democracy is tested in Cuba.", 2003, ()),
-    ("We pledge our help to Pakistan after the floods.", 2010, ("PAK",)),
-    ("After the floods in Pakistan, we pledged our help.", 2010, ()),
+    # disaster relief is not a security commitment (real-sentence protocol, lexicon 2.1)
+    ("We pledge our help to Pakistan after the floods.", 2010, ()),
+    ("We pledge our help to Pakistan.", 2010, ("PAK",)),
+    ("After the visit to Pakistan, we pledged our help.", 2010, ()),
 ])
 def test_hard_cases(text, year, expected):
     assert reassured(text, year) == expected
+
+
+@pytest.mark.parametrize(("text", "year", "code", "label"), [
+    ("We will stay in Korea only as long as the Koreans pay their share.", 1990, "ROK",
+     "conditional"),
+    ("We will defend Japan, and Japan must do more for its own defense.", 1985, "JPN",
+     "conditional"),
+    ("Unless Germany pays more, we will reconsider our commitment.", 1971, "GFR", "pressure"),
+    ("We have reduced American forces in Japan and Korea.", 1971, "ROK", "pressure"),
+    ("Japan must assume a greater share of the burden of its defense.", 1981, "JPN",
+     "pressure"),
+    ("If we withdraw our forces from Korea, war will follow.", 1977, "ROK", "neutral"),
+    ("The withdrawal of Soviet forces from Hungary is overdue.", 1957, "HUN", "neutral"),
+    ("Our commitment to the defense of Japan is unshakable.", 1983, "JPN", "unconditional"),
+    ("It costs us hundreds of millions of dollars to keep our troops in Germany.", 1961, "GFR",
+     "neutral"),
+    ("Many applauded our decision to defend Korea.", 1951, "ROK", "neutral"),
+    ("We will not eliminate or forget our obligation to the people of Taiwan.", 1976, "TAW",
+     "unconditional"),
+    ("Will the United States still defend Korea?", 1977, "ROK", "neutral"),
+])
+def test_classes(text, year, code, label):
+    result = analyse_sentence(text, year)
+    assert result.label(code) == label, result.decisions
+
+
+def test_decisions_name_the_cue():
+    result = analyse_sentence("We will never abandon the Republic of Korea.", 1976)
+    assert result.decisions["ROK"].cue == "abandon"
 
 
 def test_development_set_meets_the_targets():
@@ -102,15 +136,17 @@ def test_heldout_sentences_are_not_in_the_development_set():
 
 
 def test_heldout_batches():
+    """The written batches guard against regressions; the honest estimate is the real set.
+
+    Since lexicon 2.0.0 the rules are tuned on real corpus sentences and scored on
+    a held-out part of them (``tests/test_measure_evaluation.py``); the written
+    batches stay as a floor.
+    """
     frame = pd.read_csv(HELDOUT, dtype={"ally": str}, keep_default_na=False)
     pooled = evaluate_labels(frame)
     assert pooled.precision > 0.85 and pooled.recall > 0.75, pooled.errors
-    # a patch version changes entities only, so the batch of its minor version applies
-    minor = ".".join(default_lexicon().version.split(".")[:2])
-    latest = frame[frame["frozen_at"].str.rsplit(".", n=1).str[0] == minor]
-    assert len(latest["sid"].unique()) >= 60, "write a fresh batch for a new lexicon version"
+    latest = frame[frame["frozen_at"] == "1.2.0"]
     scores = evaluate_labels(latest)
-    # honest estimate for the shipped lexicon: precise, but misses paraphrases
     assert scores.precision > 0.85, scores.errors
     assert scores.recall > 0.5, scores.errors
 

@@ -29,11 +29,43 @@ def test_measure_writes_counts_and_sidecar(tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 ally-years" in result.output
     counts = pd.read_csv(out)
-    assert list(counts.columns) == ["ally", "ccode", "year", "reassure", "exposure"]
+    assert list(counts.columns) == ["ally", "ccode", "year", "reassure", "reassure_conditional",
+                                    "pressure", "exposure"]
     assert set(counts["ally"]) == {"TAW", "ROK", "JPN"}
     meta = json.loads((tmp_path / "out" / "counts.csv.meta.json").read_text())
     assert meta["n_documents"] == 2 and meta["n_sentences"] == 3
     assert len(meta["corpus_sha256"]) == 64 and meta["lexicon_version"]
+
+
+def test_measure_writes_classified_sentences(tmp_path):
+    path = tmp_path / "speeches.jsonl"
+    records = [
+        {"date": "1971-02-25", "president": "Richard Nixon", "title": "report",
+         "text": "We have reduced American forces in Korea. Japan must do more for its own "
+                 "defense. We will defend Japan."},
+        {"date": "1960-10-07", "president": "John F. Kennedy", "title": "debate",
+         "text": "MR. KENNEDY: We will defend Formosa.\n\nMR. NIXON: We will defend Formosa."},
+        {"date": "1971-03-01", "president": "Richard Nixon", "title": "press conference",
+         "text": "THE PRESIDENT: Good afternoon.\n\nQ. Will you defend Korea?\n\n"
+                 "THE PRESIDENT: We will defend Japan."},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    sentences = tmp_path / "sentences.csv"
+    result = CliRunner().invoke(app, ["measure", "--corpus", str(path), "--out",
+                                      str(tmp_path / "c.csv"), "--sentences", str(sentences)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(sentences, keep_default_na=False)
+    assert list(rows.columns) == ["doc_id", "date", "speaker", "sentence_index", "ally", "class",
+                                  "cue", "text"]
+    got = [(r.ally, r["class"], r.cue) for _, r in rows.iterrows()]
+    # the debate of two candidates is not read, the reporter's question is not read, and the
+    # repeated "We will defend Japan." within 30 days is counted once
+    assert got == [("ROK", "pressure", "reduced American forces"),
+                   ("JPN", "pressure", "must do more"), ("JPN", "unconditional", "defend")]
+    assert set(rows["speaker"]) == {"Richard Nixon"}
+    counts = pd.read_csv(tmp_path / "c.csv").set_index("ally")
+    assert counts.loc["JPN", "pressure"] == 1 and counts.loc["JPN", "reassure"] == 1
+    assert counts.loc["JPN", "exposure"] == 2
 
 
 def test_measure_json_summary_and_force(tmp_path):

@@ -61,7 +61,7 @@ def test_csv_and_text_folder_give_the_same_counts(tmp_path):
     for r in STATEMENTS[:2]:  # date in the file name
         (folder / f"{r['date']}-{r['id']}.txt").write_text(r["text"], encoding="utf-8")
     for r in STATEMENTS[2:]:  # date in a header block
-        (folder / f"{r['id']}.txt").write_text(f"Date: {r['date']}\nPresident: X\n\n{r['text']}",
+        (folder / f"{r['id']}.txt").write_text(f"Date: {r['date']}\nTitle: x\n\n{r['text']}",
                                                encoding="utf-8")
     reference = measure_corpus(write_jsonl(tmp_path / "c.jsonl", STATEMENTS)).counts
     for path in (tmp_path / "c.csv", folder):
@@ -187,16 +187,33 @@ DOCS = st.lists(st.tuples(st.integers(1955, 1995), st.lists(SENTENCES, min_size=
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(DOCS)
 def test_counts_are_consistent_and_additive(tmp_path, docs):
-    records = [{"date": f"{y}-06-01", "text": " ".join(s)} for y, s in docs]
+    # documents at least 30 days apart: a sentence repeated within a document counts
+    # once, and documents further apart than the repeat window add up
+    records = [{"date": f"{y}-{1 + 2 * i:02d}-01", "text": " ".join(s)}
+               for i, (y, s) in enumerate(docs)]
     path = write_jsonl(tmp_path / "h.jsonl", records)
     whole = measure_corpus(path).counts
-    assert (whole["reassure"] <= whole["exposure"]).all()
+    classes = whole[["reassure", "reassure_conditional", "pressure"]].sum(axis=1)
+    assert (classes <= whole["exposure"]).all()
     assert (whole["exposure"] >= 1).all()
     assert not whole.duplicated(["ally", "year"]).any()
     parts = [measure_corpus(write_jsonl(tmp_path / f"p{i}.jsonl", [r])).counts
              for i, r in enumerate(records)]
-    summed = pd.concat(parts).groupby(["ally", "ccode", "year"])[["reassure", "exposure"]].sum()
+    columns = ["reassure", "reassure_conditional", "pressure", "exposure"]
+    summed = pd.concat(parts).groupby(["ally", "ccode", "year"])[columns].sum()
     assert summed.to_dict("index") == whole.set_index(["ally", "ccode", "year"]).to_dict("index")
+
+
+def test_repeats_are_counted_once(tmp_path):
+    text = "We will defend Japan. Trade grew. We will  defend Japan!"
+    records = [{"date": "1985-01-01", "text": text}, {"date": "1985-01-20", "text": text},
+               {"date": "1985-06-01", "text": text}]
+    result = measure_corpus(write_jsonl(tmp_path / "r.jsonl", records))
+    row = result.counts.set_index("ally").loc["JPN"]
+    # the same sentence (up to case, spacing and punctuation) in the same speech once, in
+    # another speech 19 days later not again, 5 months later again
+    assert row["exposure"] == row["reassure"] == 2
+    assert result.meta["n_repeats"] == 4
 
 
 def test_progress_reports_documents(tmp_path, capsys):

@@ -118,7 +118,7 @@ def test_custom_lexicon_loads_from_its_folder(tmp_path):
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda t, c: (t.replace("'commitments?',", "'commitments?(',", 1), c),
+    (lambda t, c: (t.replace("'unwavering',", "'unwavering(',", 1), c),
      "bad regular expression"),
     (lambda t, c: (t, c + "XYZ,Nowhere,name,,,,\n"), "not a COW state"),
     (lambda t, c: (t, c + "JPN,Japan,name,1950,1960,,\n"), "overlapping year ranges"),

@@ -23,11 +23,13 @@ def test_corpus_metadata(speeches):
     assert meta["corpus_sha256"] == (
         "2f426e089b8a1d23c5d8ec76b17833d8b8de02e6c12106cd9859cbfce232f158")
     assert meta["n_sentences"] > 100_000
+    assert meta["n_repeats"] > 0
 
 
 def test_counts_are_well_formed(speeches):
     counts = speeches.counts
-    assert (counts["reassure"] <= counts["exposure"]).all()
+    classes = counts[["reassure", "reassure_conditional", "pressure"]].sum(axis=1)
+    assert (classes <= counts["exposure"]).all()
     assert (counts["exposure"] >= 1).all()
     assert not counts.duplicated(["ally", "year"]).any()
 
@@ -42,6 +44,9 @@ def test_plausible_patterns(speeches):
     # West Germany only before unification, unified Germany only after
     assert panel.loc[panel["ally"] == "GFR", "year"].max() <= 1990
     assert panel.loc[panel["ally"] == "GMY", "year"].min() >= 1991
-    # Taiwan is reassured in the Quemoy-Matsu debates of 1960
+    # the Quemoy-Matsu debates of 1960 were between candidates, not the sitting president
     taiwan = panel[panel["ally"] == "TAW"].set_index("year")
-    assert taiwan.loc[1960, "reassure"] >= 5
+    assert 1960 not in taiwan.index or taiwan.loc[1960, "reassure"] == 0
+    # Kennedy's Berlin pledges of 1961
+    berlin = panel[panel["ally"] == "GFR"].set_index("year")
+    assert berlin.loc[1961, "reassure"] >= 3

@@ -47,14 +47,14 @@ from bayes_alliance.data.build_inputs import Inputs, fact_files
 from bayes_alliance.data.build_milex import milex_gdp
 from bayes_alliance.data.build_outcomes import exit_pursuit, hns, intervene
 from bayes_alliance.data.build_retrench import retrench_components
-from bayes_alliance.data.build_text import measure_available, text_counts
+from bayes_alliance.data.build_text import TEXT_COLUMNS, measure_available, text_counts
 from bayes_alliance.data.build_threat import CINC_SCALE, threat_components
 from bayes_alliance.data.build_troops import us_troops
 from bayes_alliance.data.build_visits import visit_counts
 from bayes_alliance.data.panel import Panel, validate_frame
-from bayes_alliance.data.sources import cache_dir, fetch, is_available, registry, sha256_file
+from bayes_alliance.data.sources import cache_dir, fetch, is_available, registry
 from bayes_alliance.errors import DataSourceError
-from bayes_alliance.io import write_with
+from bayes_alliance.io import sha256_file, write_with
 from bayes_alliance.resources import data_path, package_version
 
 __all__ = ["CONTRACT_ORDER", "FILLED", "SHIPPED", "build_panel", "cache_path", "provenance",
@@ -173,8 +173,8 @@ def build_panel(source_dir: str | os.PathLike[str] | None = None,
     df = _indices(_fill_within_ally(df))
     counts, note = _text(keys, inputs, corpus, use_text)
     if counts is None:
-        df["reassure"] = pd.array([pd.NA] * len(df), dtype="Int64")
-        df["exposure"] = pd.array([pd.NA] * len(df), dtype="Int64")
+        for column in TEXT_COLUMNS:
+            df[column] = pd.array([pd.NA] * len(df), dtype="Int64")
     else:
         df = df.merge(counts, on=["ally", "year"], how="left", validate="1:1")
     extras = [c for c in df.columns if c not in CONTRACT_ORDER]

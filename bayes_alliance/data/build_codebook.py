@@ -52,11 +52,27 @@ ENTRIES: dict[str, Entry] = {
                   "defence pledge that year, the ally is a COW state member and had not left "
                   "the US alignment (Cuba from 1960, Sandinista Nicaragua 1980-89; see "
                   "'Alliance years' below)"),
-    "reassure": Entry("bayes_alliance.measure on a speech corpus", "reassurance statements "
-                      "counted by the text measure; missing unless a corpus is measured, and "
-                      "where exposure is 0"),
-    "exposure": Entry("bayes_alliance.measure on a speech corpus", "statements mentioning the "
-                      "ally; 0 in covered years without a mention, missing otherwise"),
+    "reassure": Entry("bayes_alliance.measure on a speech corpus", "sentences of the sitting "
+                      "president that reassure the ally unconditionally (a US security "
+                      "commitment not tied to the ally's effort); repeats within 30 days "
+                      "counted once; missing unless a corpus is measured, and where exposure "
+                      "is 0; real-sentence precision and recall in data/lexicons/README.md"),
+    "reassure_conditional": Entry("bayes_alliance.measure on a speech corpus", "sentences "
+                                  "that tie a US security commitment to the ally's own "
+                                  "effort or burden-sharing; same exposure and missingness "
+                                  "as reassure",
+                                  "patron statements of conditional reassurance toward the "
+                                  "ally", "count"),
+    "pressure": Entry("bayes_alliance.measure on a speech corpus", "sentences that threaten "
+                      "or announce the reduction or withdrawal of US forces or commitments "
+                      "toward the ally, or demand that it pay or do more; same exposure and "
+                      "missingness as reassure",
+                      "patron statements of abandonment threat or burden-sharing pressure "
+                      "toward the ally", "count"),
+    "exposure": Entry("bayes_alliance.measure on a speech corpus", "sentences of the sitting "
+                      "president mentioning the ally (the offset of reassure, "
+                      "reassure_conditional and pressure); 0 in covered years without a "
+                      "mention, missing otherwise"),
     "milex_gdp": Entry(f"{_S}; COW NMC 7.0; Anders et al. 2020 GDP; BLS CPI-U",
                        "SIPRI share of GDP x 100; where missing, COW milex deflated to 2011 "
                        "USD with CPI-U over exp(wbgdp2011est), spliced to the SIPRI level "

@@ -1,12 +1,14 @@
-"""Reassurance counts from text (``reassure``, ``exposure``) for the real panel.
+"""Statement counts from text for the real panel.
 
 The counts come from :func:`bayes_alliance.measure.measure_corpus`, whose result
 carries a ``counts`` frame with columns ``ally``, ``ccode``, ``year``,
-``reassure``, ``exposure``. Ally-years the measure does not list get
-``exposure = 0`` when the corpus covers that year (some row has that year) and
-stay missing otherwise; ``reassure`` is kept only where ``exposure >= 1``
-(the panel contract), so a year without statements about an ally is
-missing, not zero.
+``reassure`` (unconditional reassurance), ``reassure_conditional`` (reassurance
+tied to the ally's effort), ``pressure`` (abandonment threats and burden-sharing
+demands) and ``exposure`` (sentences naming the ally; the offset of all three).
+Ally-years the measure does not list get ``exposure = 0`` when the corpus
+covers that year (some row has that year) and stay missing otherwise; the three
+class counts are kept only where ``exposure >= 1`` (the panel contract), so a
+year without statements about an ally is missing, not zero.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ import pandas as pd
 
 from bayes_alliance.errors import MeasureError
 
-__all__ = ["measure_available", "text_counts"]
+__all__ = ["CLASS_COLUMNS", "TEXT_COLUMNS", "measure_available", "text_counts"]
 
-_COLUMNS = ("ally", "year", "reassure", "exposure")
+#: the class counts, each with ``exposure`` as its offset
+CLASS_COLUMNS = ("reassure", "reassure_conditional", "pressure")
+#: the panel columns the text measure fills
+TEXT_COLUMNS = (*CLASS_COLUMNS, "exposure")
+_COLUMNS = ("ally", "year", *TEXT_COLUMNS)
 
 
 def measure_available() -> bool:
@@ -46,7 +52,7 @@ def text_counts(keys: pd.DataFrame, corpus: str | os.PathLike[str]) -> pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        ``ally``, ``year``, ``reassure``, ``exposure`` (nullable integers).
+        ``ally``, ``year`` and :data:`TEXT_COLUMNS` (nullable integers).
 
     Raises
     ------
@@ -68,7 +74,7 @@ def text_counts(keys: pd.DataFrame, corpus: str | os.PathLike[str]) -> pd.DataFr
     out = keys[["ally", "year"]].merge(counts, on=["ally", "year"], how="left")
     covered = out["year"].isin(set(counts["year"]))
     out.loc[covered & out["exposure"].isna(), "exposure"] = 0
-    out.loc[~(out["exposure"] >= 1), "reassure"] = pd.NA
-    out["reassure"] = out["reassure"].astype("Int64")
-    out["exposure"] = out["exposure"].astype("Int64")
+    out.loc[~(out["exposure"] >= 1), list(CLASS_COLUMNS)] = pd.NA
+    for column in TEXT_COLUMNS:
+        out[column] = out[column].astype("Int64")
     return out

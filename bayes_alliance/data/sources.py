@@ -20,7 +20,6 @@ the mirror URL.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import logging
 import os
 import tomllib
@@ -29,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from bayes_alliance.errors import DataSourceError
+from bayes_alliance.io import sha256_file
 from bayes_alliance.resources import data_path
 
 __all__ = [
@@ -138,22 +138,6 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("bayes_alliance"))
-
-
-_VERIFIED: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file (memoised on path, size and modification time)."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _VERIFIED:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        _VERIFIED[key] = digest.hexdigest()
-    return _VERIFIED[key]
 
 
 def how_to_get(src: Source) -> str:

@@ -1,14 +1,16 @@
 """Measure patron reassurance of allies from the text of the patron's statements.
 
-Read a corpus of dated statements, find the allies each sentence names (through a
-versioned lexicon of names, demonyms, capitals and historical names, read by
-year), classify the sentences that reassure them (commitment language that is not
-negated or turned into leverage), and count per ally-year::
+Read a corpus of dated statements, keep the sitting president's own words (speaker
+turns of transcripts; repeats counted once), find the allies each sentence names
+(through a versioned lexicon of names, demonyms, capitals and historical names,
+read by year), classify what each sentence tells each ally (unconditional
+reassurance, conditional reassurance, pressure, or nothing), and count per
+ally-year::
 
     from bayes_alliance.measure import measure_corpus
     result = measure_corpus("speeches.jsonl")
-    result.counts   # ally, ccode, year, reassure, exposure
-    result.meta     # lexicon version, corpus sha256, documents, sentences
+    result.counts   # ally, ccode, year, reassure, reassure_conditional, pressure, exposure
+    result.meta     # lexicon version, corpus sha256, documents, sentences, repeats
 
 See ``data/lexicons/`` for the lexicon and its changelog.
 """

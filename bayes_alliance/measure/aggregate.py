@@ -1,11 +1,10 @@
-"""Measure a corpus: ally-year counts of reassuring sentences and of sentences naming the ally."""
+"""Measure a corpus: ally-year counts of each class of statement and of ally mentions."""
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,27 @@ import pandas as pd
 from bayes_alliance.errors import MeasureError
 from bayes_alliance.io import write_text_atomic, write_with
 from bayes_alliance.measure.allies import AllySet, load_allies
-from bayes_alliance.measure.classify import reassured_codes
+from bayes_alliance.measure.classify import Decision, classify_codes
 from bayes_alliance.measure.corpus import Corpus, Document, read_corpus
 from bayes_alliance.measure.lexicon import Lexicon, load_lexicon
-from bayes_alliance.measure.mentions import find_mentions
-from bayes_alliance.measure.sentences import normalize_text, sentence_starts
+from bayes_alliance.measure.statements import (
+    DEFAULT_WINDOW_DAYS,
+    AllySentence,
+    Deduplicator,
+    ally_sentences,
+)
 from bayes_alliance.progress import progress_bar
 from bayes_alliance.resources import package_version
 
-__all__ = ["COLUMNS", "MeasureResult", "measure_corpus", "measure_documents", "meta_path",
-           "write_result"]
+__all__ = ["COLUMNS", "SENTENCE_COLUMNS", "ClassifiedSentence", "MeasureResult", "SentenceLog",
+           "classified_sentences",
+           "measure_corpus", "measure_documents", "meta_path", "write_result"]
 
 #: columns of the counts table, in order
-COLUMNS = ("ally", "ccode", "year", "reassure", "exposure")
+COLUMNS = ("ally", "ccode", "year", "reassure", "reassure_conditional", "pressure", "exposure")
+#: the count column of each class
+_COLUMN_OF = {"unconditional": "reassure", "conditional": "reassure_conditional",
+              "pressure": "pressure"}
 Progress = Callable[[int, int], None]
 
 
@@ -40,7 +47,10 @@ class MeasureResult:
     counts
         One row per ally-year with at least one sentence naming the ally: ``ally``
         (COW abbreviation), ``ccode``, ``year``, ``reassure`` (sentences reassuring
-        the ally) and ``exposure`` (sentences naming it); ``reassure <= exposure``.
+        the ally unconditionally), ``reassure_conditional`` (reassurance tied to the
+        ally's effort), ``pressure`` (abandonment threats and burden-sharing
+        demands) and ``exposure`` (sentences naming it); the three classes exclude
+        each other per sentence, so their sum is at most ``exposure``.
     meta
         Lexicon name, version and SHA-256, corpus name, format and SHA-256, numbers
         of documents and sentences, the years the corpus covers (``years``: an
@@ -54,8 +64,9 @@ class MeasureResult:
 
 def measure_corpus(corpus_path: str | Path | Corpus, allies: Any = None,
                    lexicon: str | Path | Lexicon | None = None,
-                   progress: bool | Progress = False) -> MeasureResult:
-    """Turn a corpus of dated statements into ally-year ``reassure`` and ``exposure`` counts.
+                   progress: bool | Progress = False,
+                   sink: Callable[[ClassifiedSentence], None] | None = None) -> MeasureResult:
+    """Turn a corpus of dated statements into ally-year counts of each class and of mentions.
 
     Parameters
     ----------
@@ -70,6 +81,8 @@ def measure_corpus(corpus_path: str | Path | Corpus, allies: Any = None,
     progress
         True shows :func:`bayes_alliance.progress.progress_bar` on stderr; a callable receives
         ``(documents done, documents in total)``.
+    sink
+        Receives every classified sentence that names an ally.
 
     Returns
     -------
@@ -92,81 +105,85 @@ def measure_corpus(corpus_path: str | Path | Corpus, allies: Any = None,
     ally_set = load_allies(allies)
     if progress is True:
         with progress_bar(len(corpus.documents), "measuring") as report:
-            tally, n_sentences = measure_documents(
+            tally, read = measure_documents(
                 corpus.documents, ally_set, lex,
-                progress=lambda done, _total: report(done, "documents"))
+                progress=lambda done, _total: report(done, "documents"), sink=sink)
     else:
-        tally, n_sentences = measure_documents(corpus.documents, ally_set, lex,
-                                               progress=progress or None)
+        tally, read = measure_documents(corpus.documents, ally_set, lex,
+                                        progress=progress or None, sink=sink)
     counts = _frame(tally, ally_set)
-    meta = _meta(corpus, lex, ally_set, n_sentences, counts)
+    meta = _meta(corpus, lex, ally_set, read, counts)
     return MeasureResult(counts, meta)
 
 
 def measure_documents(documents: Iterable[Document] | Corpus, allies: AllySet, lexicon: Lexicon,
-                      *, progress: Progress | None = None
-                      ) -> tuple[Counter[tuple[str, int, str]], int]:
-    """Count reassuring and exposing sentences per (ally, year).
+                      *, progress: Progress | None = None,
+                      sink: Callable[[ClassifiedSentence], None] | None = None
+                      ) -> tuple[Counter[tuple[str, int, str]], dict[str, int]]:
+    """Count classified and exposing sentences per (ally, year).
+
+    Parameters
+    ----------
+    documents, allies, lexicon
+        What to read, whom to count, and the rules.
+    progress
+        Receives ``(documents done, documents in total)``.
+    sink
+        Receives every classified sentence that names an ally (for
+        ``measure --sentences``).
 
     Returns
     -------
     tuple
-        A counter keyed by ``(ally, year, "reassure" | "exposure")`` and the number
-        of non-blank sentences read.
+        A counter keyed by ``(ally, year, column)`` for the count columns, and
+        ``n_sentences`` (non-blank sentences of sitting presidents read) and
+        ``n_repeats`` (ally sentences left out as repeats).
     """
-    docs = list(documents)
     wanted = frozenset(allies.codes)
     tally: Counter[tuple[str, int, str]] = Counter()
-    n_sentences = 0
-    every = max(1, len(docs) // 200)
-    for i, doc in enumerate(docs, start=1):
-        n_sentences += _measure_one(doc, wanted, lexicon, tally)
-        if progress is not None and (i % every == 0 or i == len(docs)):
-            progress(i, len(docs))
-    return tally, n_sentences
-
-
-def _measure_one(doc: Document, wanted: frozenset[str], lexicon: Lexicon,
-                 tally: Counter[tuple[str, int, str]]) -> int:
-    """Add one document's counts to ``tally``; return its number of sentences."""
-    text = normalize_text(doc.text)
-    if not text.strip():
-        return 0
-    starts = sentence_starts(text)
-    candidates = [(m.start(), m.end()) for m in lexicon.mention_re.finditer(text)]
-    year = doc.year
-    by_sentence: dict[int, list[tuple[int, int]]] = {}
-    for start, end in candidates:
-        by_sentence.setdefault(bisect_right(starts, start) - 1, []).append((start, end))
-    for index, spans in by_sentence.items():
-        s0 = starts[index]
-        s1 = starts[index + 1] if index + 1 < len(starts) else len(text)
-        sentence = text[s0:s1]
-        mentions = find_mentions(sentence, year, lexicon,
-                                 [(a - s0, min(b, s1) - s0) for a, b in spans])
-        named = {m.code for m in mentions} & wanted
-        if not named:
-            continue
-        for code in named:
+    counter = [0]
+    dedup = Deduplicator()
+    for item in classified_sentences(documents, wanted, lexicon, dedup=dedup, counter=counter,
+                                     progress=progress):
+        year = item.sentence.doc.year
+        for code in item.sentence.allies:
             tally[code, year, "exposure"] += 1
-        for code in reassured_codes(sentence, mentions, lexicon.cues) & named:
-            tally[code, year, "reassure"] += 1
-    # only the first and the last piece can be blank (leading or trailing whitespace)
-    first_blank = len(starts) > 1 and not text[:starts[1]].strip()
-    last_blank = not text[starts[-1]:].strip()
-    return len(starts) - first_blank - last_blank
+            decision = item.decisions.get(code)
+            if decision is not None:
+                tally[code, year, _COLUMN_OF[decision.label]] += 1
+        if sink is not None:
+            sink(item)
+    return tally, {"n_sentences": counter[0], "n_repeats": dedup.repeats}
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedSentence:
+    """A sentence naming an ally and the decision for each ally with a class."""
+
+    sentence: AllySentence
+    decisions: dict[str, Decision]
+
+
+def classified_sentences(documents: Iterable[Document], allies: frozenset[str], lexicon: Lexicon,
+                         **stream: Any) -> Iterator[ClassifiedSentence]:
+    """Classify every sentence :func:`~bayes_alliance.measure.statements.ally_sentences` yields.
+
+    ``stream`` is passed on (``dedup``, ``counter``, ``progress``).
+    """
+    for item in ally_sentences(documents, allies, lexicon, **stream):
+        decisions = classify_codes(item.text, item.mentions, lexicon.cues)
+        yield ClassifiedSentence(item, {c: d for c, d in decisions.items() if c in item.allies})
 
 
 def _frame(tally: Counter[tuple[str, int, str]], allies: AllySet) -> pd.DataFrame:
     keys = sorted({(code, year) for code, year, _ in tally})
-    rows = [(code, allies.codes[code], year, tally[code, year, "reassure"],
-             tally[code, year, "exposure"]) for code, year in keys]
+    rows = [(code, allies.codes[code], year, *(tally[code, year, c] for c in COLUMNS[3:]))
+            for code, year in keys]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.astype({"ally": "object", "ccode": "int64", "year": "int64",
-                         "reassure": "int64", "exposure": "int64"})
+    return frame.astype({"ally": "object", **dict.fromkeys(COLUMNS[1:], "int64")})
 
 
-def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
+def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, read: dict[str, int],
           counts: pd.DataFrame) -> dict[str, Any]:
     years = [d.year for d in corpus.documents]
     return {
@@ -178,7 +195,10 @@ def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
         "corpus_sha256": corpus.sha256,
         "corpus_bytes": corpus.n_bytes,
         "n_documents": len(corpus),
-        "n_sentences": n_sentences,
+        "n_sentences": read["n_sentences"],
+        "speakers": "sitting presidents' own words (bayes_alliance.measure.speakers)",
+        "n_repeats": read["n_repeats"],
+        "repeat_window_days": DEFAULT_WINDOW_DAYS,
         "first_year": min(years),
         "last_year": max(years),
         # years with at least one document: an ally-year absent from the counts in
@@ -189,7 +209,7 @@ def _meta(corpus: Corpus, lexicon: Lexicon, allies: AllySet, n_sentences: int,
         "n_rows": len(counts),
         "n_allies_mentioned": int(counts["ally"].nunique()),
         "total_exposure": int(counts["exposure"].sum()),
-        "total_reassure": int(counts["reassure"].sum()),
+        **{f"total_{c}": int(counts[c].sum()) for c in COLUMNS[3:-1]},
         "bayes_alliance_version": package_version(),
     }
 
@@ -217,3 +237,37 @@ def write_result(result: MeasureResult, out: str | Path, *, force: bool = False)
     write_with(out, lambda tmp: result.counts.to_csv(tmp, index=False), force=force)
     write_text_atomic(sidecar, json.dumps(result.meta, indent=2) + "\n", force=force)
     return [out, sidecar]
+
+
+#: columns of the sentence audit file, one row per (sentence, ally)
+SENTENCE_COLUMNS = ("doc_id", "date", "speaker", "sentence_index", "ally", "class", "cue", "text")
+
+
+class SentenceLog:
+    """Collects classified sentences (a ``sink`` for :func:`measure_corpus`) for auditing.
+
+    Every sentence that names an ally gives one row per ally it names, with the
+    class (``neutral`` when none applies) and the cue that decided it.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+
+    def __call__(self, item: ClassifiedSentence) -> None:
+        """Add the rows of one classified sentence."""
+        s = item.sentence
+        for code in s.allies:
+            decision = item.decisions.get(code)
+            self.rows.append((s.doc.doc_id, s.doc.date.isoformat(), s.speaker, s.index, code,
+                              decision.label if decision else "neutral",
+                              decision.cue if decision else "", " ".join(s.text.split())))
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame with :data:`SENTENCE_COLUMNS`."""
+        return pd.DataFrame(self.rows, columns=list(SENTENCE_COLUMNS))
+
+    def write(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the rows as CSV, atomically."""
+        frame = self.frame()
+        return write_with(path, lambda tmp: frame.to_csv(tmp, index=False), force=force)
+

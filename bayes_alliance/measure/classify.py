@@ -1,13 +1,16 @@
-"""Decide which states a sentence reassures.
+"""Decide what a sentence tells each state it names: reassurance, conditional, pressure.
 
 A dictionary classifier with a little syntax, applied to sentences that mention a
-state. In order:
+state; every state gets ``unconditional``, ``conditional``, ``pressure`` or (by
+default) ``neutral``, with the cue that decided it. In order:
 
-1. Questions assert nothing: a sentence ending in ``?`` reassures no one.
+1. Questions assert nothing: a sentence ending in ``?`` says nothing to anyone.
 2. Leverage: a condition that turns a promise into a demand ("only if", "unless",
    or "if"/"as long as" followed by effort asked of the ally, such as paying more)
-   cancels the whole sentence. Conditions about an attack ("if Japan is attacked")
-   are the normal form of a defence pledge and are kept.
+   makes the sentence's commitments ``conditional`` and puts the state it names
+   under ``pressure``; so does a burden-sharing demand ("Japan must do more").
+   Conditions about an attack ("if Japan is attacked") are the normal form of a
+   defence pledge and are kept.
 3. The sentence is cut into clauses (semicolons, dashes, "but", ", and we ...").
 4. In each clause, commitment cues ("defend", "treaty obligations", "security
    guarantee", "commitment", "stand by", ...) and abandonment cues ("abandon",
@@ -18,7 +21,12 @@ state. In order:
    words before a cue, negators ("not", "never", "no") and reversers
    ("reconsider", "weaken", "doubt") are counted: a commitment cue holds when
    their total is even ("will not weaken our commitment"); an abandonment cue
-   reassures when negated an odd number of times ("will not abandon").
+   reassures when negated an odd number of times ("will not abandon"). A cue
+   that does not reassure is ``pressure`` when the patron acts in it ("we will
+   reduce our forces", "reconsider our commitment") and no argument marker
+   precedes it ("if we withdraw ..."). Cues after reports of the past or of
+   costs are void ("our decision to defend Korea", "it costs us ... to keep our
+   troops"), and so are clauses about a past year or a disaster.
    Predicates after a commitment cue can undo it too ("our commitment ... is
    under review").
    A cue inside the window of an earlier one inherits its context ("we will not
@@ -31,7 +39,8 @@ state. In order:
    X", "commitment to X"), as far as a list of them runs, leaving out partners
    introduced by "with"/"by", adversaries introduced by "against" (or "from"
    after a commitment) and legal bases introduced by "under"; when none follows,
-   the states before it ("Korea can count on our commitment"); when the clause
+   the states before it ("Korea can count on our commitment"), unless the cue
+   has another object ("to defend another small country"); when the clause
    names no state, those of earlier clauses ("..., and we will defend it").
 """
 
@@ -47,7 +56,7 @@ from bayes_alliance.measure.lexicon import PSEUDO_PREFIX, Lexicon, load_lexicon
 from bayes_alliance.measure.mentions import Mention, find_mentions
 from bayes_alliance.measure.sentences import normalize_text
 
-__all__ = ["SentenceResult", "analyse_sentence", "reassured_codes"]
+__all__ = ["CLASSES", "Decision", "SentenceResult", "analyse_sentence", "classify_codes"]
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:['.-][A-Za-z]+)*")
 _SEGMENT_END = re.compile(r"[,;:()]")
@@ -66,19 +75,44 @@ _JOINERS = frozenset({"and", "or", "nor", "will", "would", "shall", "should", "c
                       "may", "might", "must", "do", "does", "did", "is", "are", "be", "we", "i",
                       "they", "he", "she", "it", "you"})
 _OWNER_REACH = 3
+_PATRON_COMPOUND = re.compile(r"(?:U\.S\.|US|American)-$")
+_COORDINATORS = frozenset({"and", "or", "nor"})
+_PARTNER_REACH = 4
+
+
+#: the classes of a (sentence, ally) pair other than ``neutral``
+CLASSES = ("unconditional", "conditional", "pressure")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The class of one ally in one sentence and the cue that decided it."""
+
+    label: str
+    cue: str
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceResult:
-    """What one sentence says: the states it mentions and those it reassures."""
+    """What one sentence says: the states it mentions and what it tells each of them.
+
+    ``reassured`` holds the states reassured unconditionally; ``decisions`` maps
+    every state with a non-neutral class to its :class:`Decision`.
+    """
 
     mentioned: tuple[str, ...]
     reassured: tuple[str, ...]
+    decisions: dict[str, Decision]
+
+    def label(self, code: str) -> str:
+        """The class of ``code`` in this sentence (``neutral`` when none applies)."""
+        decision = self.decisions.get(code)
+        return decision.label if decision is not None else "neutral"
 
 
 def analyse_sentence(text: str, year: int, *, lexicon: Lexicon | str | Path | None = None
                      ) -> SentenceResult:
-    """Mentions and reassurances in one sentence (regions and organisations left out).
+    """Mentions and classes in one sentence (regions and organisations left out).
 
     Parameters
     ----------
@@ -92,7 +126,8 @@ def analyse_sentence(text: str, year: int, *, lexicon: Lexicon | str | Path | No
     Returns
     -------
     SentenceResult
-        Sorted COW abbreviations of the states mentioned and of those reassured.
+        Sorted COW abbreviations of the states mentioned and of those reassured
+        unconditionally, and the decision for every state with a class.
 
     Examples
     --------
@@ -103,8 +138,10 @@ def analyse_sentence(text: str, year: int, *, lexicon: Lexicon | str | Path | No
     sentence = normalize_text(text)
     mentions = find_mentions(sentence, year, lex)
     states = {m.code for m in mentions if not m.code.startswith(PSEUDO_PREFIX)}
-    reassured = reassured_codes(sentence, mentions, lex.cues) & states
-    return SentenceResult(tuple(sorted(states)), tuple(sorted(reassured)))
+    decisions = {code: d for code, d in classify_codes(sentence, mentions, lex.cues).items()
+                 if code in states}
+    reassured = tuple(sorted(c for c, d in decisions.items() if d.label == "unconditional"))
+    return SentenceResult(tuple(sorted(states)), reassured, decisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +152,19 @@ class _Cue:
     generic: bool
 
 
-def reassured_codes(sentence: str, mentions: Sequence[Mention], rules: CueRules) -> set[str]:
-    """Codes of the states that ``sentence`` reassures.
+def classify_codes(sentence: str, mentions: Sequence[Mention], rules: CueRules
+                   ) -> dict[str, Decision]:
+    """The class of each state in ``sentence`` that has one.
+
+    A state is ``unconditional`` when a commitment cue holds for it (or a negated
+    abandonment cue); ``conditional`` when that commitment comes with a condition
+    that asks effort of the ally (``unless``, ``only if``, ``as long as ... pay``)
+    or with a burden-sharing demand in the same sentence; ``pressure`` when the
+    patron's own abandonment cue holds for it ("we will reduce our forces in
+    Korea"), when the patron's commitment to it is negated or reversed ("we will
+    reconsider our commitment to Germany"), when a burden-sharing demand names it
+    in its clause ("Japan must do more for its own defense"), or when a condition
+    asks its effort ("unless Germany pays more, ..."). Questions say nothing.
 
     Parameters
     ----------
@@ -129,36 +177,65 @@ def reassured_codes(sentence: str, mentions: Sequence[Mention], rules: CueRules)
 
     Returns
     -------
-    set of str
-        May contain pseudo-codes (regions) and states outside the ally set; the
-        caller keeps the ones it counts.
+    dict
+        Code -> :class:`Decision`; may contain pseudo-codes (regions) and states
+        outside the ally set; the caller keeps the ones it counts.
     """
-    if not mentions or not rules.any_cue.search(sentence) or _is_question(sentence) \
-            or _is_leverage(sentence, rules):
-        return set()
+    if not mentions or _is_question(sentence) or not (
+            rules.any_cue.search(sentence) or rules.burden_demand.search(sentence)):
+        return {}
+    tie = _leverage(sentence, rules)
+    demand = rules.burden_demand.search(sentence)
     bounds = [0, *(m.end() for m in rules.clause_split.finditer(sentence)), len(sentence)]
-    reassured: set[str] = set()
+    commits: dict[str, str] = {}
+    threats: dict[str, str] = {}
+    demanded: set[str] = set()
     for c0, c1 in zip(bounds, bounds[1:], strict=False):
-        if c1 > c0:
-            reassured |= _clause(sentence, c0, c1, mentions, rules)
-    return reassured
+        if c1 <= c0:
+            continue
+        commit, threat = _clause(sentence, c0, c1, mentions, rules)
+        for code, cue in commit.items():
+            commits.setdefault(code, cue)
+        for code, cue in threat.items():
+            threats.setdefault(code, cue)
+        if demand is not None and c0 <= demand.start() < c1:
+            demanded |= {m.code for m in mentions if c0 <= m.start < c1}
+    if tie is not None:
+        # the ally whose effort the condition asks for is pressed ("unless Germany pays")
+        demanded |= {m.code for m in mentions if tie[1] <= m.start < tie[2]}
+    condition = tie[0] if tie is not None else (demand.group() if demand is not None else None)
+    decisions = {code: Decision("conditional", f"{cue} / {condition}") if condition
+                 else Decision("unconditional", cue) for code, cue in commits.items()}
+    for code, cue in threats.items():
+        decisions.setdefault(code, Decision("pressure", cue))
+    for code in demanded:
+        decisions.setdefault(code, Decision("pressure", condition or ""))
+    return decisions
 
 
 def _clause(sentence: str, c0: int, c1: int, mentions: Sequence[Mention],
-            rules: CueRules) -> set[str]:
+            rules: CueRules) -> tuple[dict[str, str], dict[str, str]]:
+    """States a clause commits the patron to, and states it threatens, with their cues."""
     in_clause = [m for m in mentions if c0 <= m.start < c1]
     earlier = [m for m in mentions if m.start < c0]
     security = rules.security_context.search(sentence, c0, c1) is not None
     cues = _cues(sentence, c0, c1, rules)
     frames: list[tuple[int, int | None]] = []
     foreign: list[bool] = []
-    found: set[str] = set()
+    commit: dict[str, str] = {}
+    threat: dict[str, str] = {}
+    if rules.void_clause.search(sentence, c0, c1):
+        return commit, threat
     for i, cue in enumerate(cues):
         frames.append(_frame(sentence, c0, i, cues, frames, rules))
         start, parent = frames[i]
         holds, owned = _holds(sentence, start, c1, cue, in_clause, rules)
         foreign.append(owned or (parent is not None and foreign[parent]))
-        if not holds or foreign[i]:
+        if foreign[i] or (not cue.abandonment and any(
+                w in rules.void_words for w in _words(list(_TOKEN.finditer(sentence, start,
+                                                                           cue.start))))):
+            continue
+        if not holds and not _patron_threat(sentence, start, cue, rules):
             continue
         if cue.generic and not security:
             if in_clause:
@@ -169,24 +246,42 @@ def _clause(sentence: str, c0: int, c1: int, mentions: Sequence[Mention],
                 targets = earlier if any(w in rules.pronouns for w in after) else []
         else:
             targets = _targets(sentence, cue, in_clause, rules) if in_clause else earlier
-        found.update(m.code for m in targets if not _is_venue(sentence, m, rules))
-    return found
+        found = commit if holds else threat
+        for m in targets:
+            if not _is_venue(sentence, m, rules):
+                found.setdefault(m.code, sentence[cue.start:cue.end])
+    return commit, threat
+
+
+def _patron_threat(sentence: str, start: int, cue: _Cue, rules: CueRules) -> bool:
+    """A cue that does not reassure is the patron's threat when the patron acts in it.
+
+    The patron must be named in the cue or the words before it ("we will reduce
+    our forces", "reconsider our commitment"), and the words before it hold no
+    open condition ("if we withdraw ..." argues, it does not announce).
+    """
+    words = _words(list(_TOKEN.finditer(sentence, start, cue.end)))
+    if not any(w in rules.patron_markers for w in words):
+        return False
+    return not any(w in rules.threat_blockers for w in words)
 
 
 def _is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"')]").endswith("?")
 
 
-def _is_leverage(sentence: str, rules: CueRules) -> bool:
-    """A condition that asks something of the ally in return for the promise."""
-    if rules.reversing_conditions.search(sentence):
-        return True
+def _leverage(sentence: str, rules: CueRules) -> tuple[str, int, int] | None:
+    """A condition that asks something of the ally in return: (text, start, end) or None."""
+    for marker in rules.reversing_conditions.finditer(sentence):
+        stop = _CONDITION_END.search(sentence, marker.end())
+        return marker.group(), marker.start(), stop.start() if stop else len(sentence)
     for marker in rules.open_conditions.finditer(sentence):
         stop = _CONDITION_END.search(sentence, marker.end())
-        condition = sentence[marker.end():stop.start() if stop else len(sentence)]
-        if rules.effort.search(condition) and not rules.attack.search(condition):
-            return True
-    return False
+        end = stop.start() if stop else len(sentence)
+        effort = rules.effort.search(sentence, marker.end(), end)
+        if effort and not rules.attack.search(sentence, marker.end(), end):
+            return f"{marker.group()} ... {effort.group()}", marker.start(), end
+    return None
 
 
 def _cues(sentence: str, c0: int, c1: int, rules: CueRules) -> list[_Cue]:
@@ -244,7 +339,10 @@ def _holds(sentence: str, start: int, c1: int, cue: _Cue, in_clause: Sequence[Me
     if cue.abandonment:
         holds = negations % 2 == 1
     else:
-        reversals = sum(word in rules.reversers for word in words)
+        # reversers joined by "or"/"and" count once ("will not eliminate or forget")
+        reversals = sum(word in rules.reversers and not (
+            i >= 2 and words[i - 1] in _COORDINATORS and words[i - 2] in rules.reversers)
+            for i, word in enumerate(words))
         after = " ".join(_words(list(_TOKEN.finditer(sentence, cue.end, c1))[:3]))
         # "defend itself" is self-defence; "an attack on us ... against itself" is not
         ends_open = sentence[:cue.end].rstrip().lower().endswith(("on", "against", "upon"))
@@ -296,6 +394,9 @@ def _owned_by_other(sentence: str, near: Sequence[re.Match[str]], window: Sequen
     if not owners:
         return False
     last = max(owners, key=lambda m: m.end)
+    # "the U.S.-Japan security ties" are the patron's as much as the ally's
+    if _PATRON_COMPOUND.search(sentence, max(0, last.start - 10), last.start):
+        return False
     between = _words([t for t in near if t.start() >= last.end])
     return not any(w in rules.patron_markers for w in between)
 
@@ -314,6 +415,12 @@ def _targets(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
     objects = _objects(sentence, cue, in_clause, rules)
     if objects is not None:
         return objects
+    # an object that is not a state ("to defend another small country") leaves none
+    following = _words(list(_TOKEN.finditer(sentence, cue.end, min(len(sentence),
+                                                                     cue.end + 12))))[:1]
+    if not cue.abandonment and not cue.generic and following \
+            and following[0] in rules.object_determiners:
+        return []
     return [m for m in in_clause if m.end <= cue.start]
 
 
@@ -326,7 +433,9 @@ def _objects(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
     stop_words = rules.co_actor_words | rules.adversary_words
     if not cue.abandonment:
         stop_words = stop_words | rules.commitment_adversary_words
-    after = [m for m in in_clause if m.start >= cue.start]
+    # a region or organisation inside the cue is part of it ("new members of NATO")
+    after = [m for m in in_clause if m.start >= cue.start
+             and not (m.start < cue.end and m.code.startswith(PSEUDO_PREFIX))]
     objects: list[Mention] = []
     previous: Mention | None = None
     has_object, listing = False, False
@@ -344,7 +453,12 @@ def _objects(sentence: str, cue: _Cue, in_clause: Sequence[Mention],
             continue
         has_object = True
         gap = _words(list(_TOKEN.finditer(sentence, cue.end, mention.start)))
-        if not any(w in stop_words and not (w == "with" and i and gap[i - 1] in rules.partner_nouns)
+        # a partner or adversary is introduced right before it ("together with Britain"),
+        # but "with" after a partner noun names the ally ("our security treaty with Japan")
+        before = [*_words(list(_TOKEN.finditer(sentence, cue.start, cue.end)))[-1:], *gap]
+        near = len(gap) - _PARTNER_REACH
+        if not any(w in stop_words and i >= near
+                   and not (w == "with" and before[i] in rules.partner_nouns)
                    for i, w in enumerate(gap)):
             objects.append(mention)
     return objects if has_object else None

@@ -46,12 +46,19 @@ class Document:
         Its text.
     source
         Where it came from (file and line), for messages.
+    speaker
+        Who the record says is speaking (its ``president`` or ``speaker`` field);
+        empty when the corpus does not say.
+    title
+        The record's ``title`` field (empty when absent).
     """
 
     doc_id: str
     date: dt.date
     text: str
     source: str
+    speaker: str = ""
+    title: str = ""
 
     @property
     def year(self) -> int:
@@ -216,8 +223,9 @@ def _document(record: dict, where: str, default_id: str) -> Document:
         raise MeasureError(f"{where}: missing 'date' field")
     date = parse_date(record["date"], where)
     doc_id = record.get("id")
+    speaker = record.get("president") or record.get("speaker") or ""
     return Document(str(doc_id) if doc_id not in (None, "") else default_id, date,
-                    record["text"], where)
+                    record["text"], where, str(speaker).strip(), str(record.get("title") or ""))
 
 
 def _parse_txt(text: str, name: str) -> Document:
@@ -228,11 +236,13 @@ def _parse_txt(text: str, name: str) -> Document:
     while n < len(lines) and (match := _HEADER_LINE.match(lines[n].strip())):
         header[match.group(1).strip().lower()] = (n + 1, match.group(2))
         n += 1
+    speaker = (header.get("president") or header.get("speaker") or (0, ""))[1].strip()
+    title = (header.get("title") or (0, ""))[1].strip()
     if "date" not in header:
-        return Document(name, _date_from_name(name), text, name)
+        return Document(name, _date_from_name(name), text, name, speaker, title)
     line_no, value = header["date"]
     date = parse_date(value, f"{name}, line {line_no}")
-    return Document(name, date, "\n".join(lines[n:]).strip("\n"), name)
+    return Document(name, date, "\n".join(lines[n:]).strip("\n"), name, speaker, title)
 
 
 def _date_from_name(name: str) -> dt.date:

@@ -1,7 +1,7 @@
 """The sentence-level rules of a lexicon: cues, negators, conditions, clause boundaries.
 
-Parsed from the ``[cues]``, ``[conditions]`` and ``[clauses]`` tables of a lexicon's
-TOML file into compiled regular expressions and word sets.
+Parsed from the ``[cues]``, ``[conditions]``, ``[clauses]`` and (optional)
+``[pressure]`` tables of a lexicon's TOML file into compiled regular expressions and word sets.
 """
 
 from __future__ import annotations
@@ -51,7 +51,11 @@ class CueRules:
     effort: re.Pattern[str]
     attack: re.Pattern[str]
     clause_split: re.Pattern[str]
-
+    burden_demand: re.Pattern[str]
+    threat_blockers: frozenset[str]
+    void_words: frozenset[str]
+    object_determiners: frozenset[str]
+    void_clause: re.Pattern[str]
 
 
 def string_list(table: Mapping, key: str, where: str) -> list[str]:
@@ -84,6 +88,7 @@ def _words_re(table: Mapping, key: str, where: str, *, bounded: bool = True) -> 
 def parse_cues(spec: Mapping, where: str) -> CueRules:
     """Compile the cue, condition and clause tables of a parsed lexicon TOML file."""
     cues, conditions, clauses = spec["cues"], spec["conditions"], spec["clauses"]
+    pressure = spec.get("pressure", {})
 
     def words(key: str) -> frozenset[str]:
         return frozenset(w.lower() for w in string_list(cues, key, where))
@@ -132,4 +137,10 @@ def parse_cues(spec: Mapping, where: str) -> CueRules:
         effort=_words_re(conditions, "effort", where),
         attack=_words_re(conditions, "attack", where),
         clause_split=_words_re(clauses, "split", where, bounded=False),
+        void_words=words("void_words"),
+        object_determiners=words("object_determiners"),
+        void_clause=_words_re(cues, "void_clause", where),
+        burden_demand=_words_re(pressure, "demand", where),
+        threat_blockers=frozenset(w.lower() for w in string_list(pressure, "threat_blockers",
+                                                                  where)),
     )
