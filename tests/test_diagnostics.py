@@ -254,19 +254,19 @@ def test_cli_fit_says_sampler_trouble_once(fit, monkeypatch):
 
     from typer.testing import CliRunner
 
+    import bayes_alliance.fit
     from bayes_alliance.cli import app
     from bayes_alliance.convergence import warn_if_troubled
-    from bayes_alliance.models.model import AllianceModel
 
     beta = fit.idata["posterior"]["beta_milex"].to_numpy().copy()
     beta[1, :, 0] += 1.0
     troubled = _with(fit, "posterior", beta_milex=beta)
 
-    def fake_fit(self, **kwargs):                # what fit_model ends with, minus the sampling
+    def fake_fit(model, **kwargs):               # what fit_model ends with, minus the sampling
         warn_if_troubled(troubled.diagnostics())
         return troubled
 
-    monkeypatch.setattr(AllianceModel, "fit", fake_fit)
+    monkeypatch.setattr(bayes_alliance.fit, "fit_model", fake_fit)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = CliRunner().invoke(app, ["fit", "--priors", "weak", "--json"])
