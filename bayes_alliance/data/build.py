@@ -1,7 +1,7 @@
-"""The real ally-year panel, built from public sources (DESIGN.md section 11).
+"""The real ally-year panel, built from public sources (docs/data.md).
 
 :func:`build_panel` runs the column modules on the ally-year skeleton and
-returns a frame in the panel contract (DESIGN.md section 3) plus provenance
+returns a frame in the panel contract plus provenance
 and component columns. :func:`real_panel` (what ``load_panel("real")``
 returns) validates it and caches it as CSV under the user cache, keyed by the
 registered hashes of the sources, the curated fact files and the builder's own
@@ -50,7 +50,7 @@ from bayes_alliance.io import write_with
 __all__ = ["CONTRACT_ORDER", "FILLED", "build_panel", "cache_path", "real_panel"]
 
 _log = logging.getLogger(__name__)
-#: contract columns first, in DESIGN.md order
+#: contract columns first, in the README's order
 CONTRACT_ORDER = ("ally", "ccode", "year", "reassure", "exposure", "milex_gdp", "intervene",
                   "hns", "exit_pursuit", "threat", "exit_capacity", "importance", "retrench",
                   "us_troops", "gdp")

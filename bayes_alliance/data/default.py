@@ -50,8 +50,8 @@ TRUE_PARAMS: dict[str, object] = {
     "nu_milex": 6.0,
 }
 
-#: (first, last) years of serious nuclear hedging by allies (DOMAIN.md 4.2), used to
-#: shape the simulated exit-capacity covariate only
+#: rough (first, last) years of serious nuclear hedging by allies (the curated record is
+#: data/facts/nuclear_programmes.csv), used to shape the simulated exit-capacity covariate only
 _HEDGING = {"FRN": (1950, 1960), "UKG": (1950, 1952), "GFR": (1957, 1969), "ITA": (1957, 1958),
             "JPN": (1964, 1976), "ROK": (1970, 1982), "TAW": (1967, 1979), "AUL": (1956, 1973),
             "PAK": (1972, 1972), "SPN": (1982, 1987)}

@@ -1,4 +1,4 @@
-"""The ally-year panel: its contract (DESIGN.md section 3), validation and loading.
+"""The ally-year panel: its contract (README, 'The panel (data contract)'), validation and loading.
 
 A panel is a long table with one row per ally-year. :func:`load_panel` reads it
 from the shipped default, a CSV/Parquet path or a DataFrame, runs every check of
