@@ -111,7 +111,8 @@ def fit(
         typer.echo(f"fitting spec '{model.spec.name}' on {model.panel.source} "
                    f"({len(model.panel.frame)} ally-years) with {sampler}...", err=True)
     result = model.fit(draws=draws, tune=tune, chains=chains, target_accept=target_accept,
-                       sampler=sampler, random_seed=seed, progressbar=is_terminal())
+                       sampler=sampler, random_seed=seed, progressbar=is_terminal(),
+                       progress=None if as_json else lambda msg: typer.echo(msg, err=True))
     if out is not None:
         result.save(out, force=force)
     summary = fit_summary(result)
