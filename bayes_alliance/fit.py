@@ -40,16 +40,21 @@ def _check_settings(draws: int, tune: int, chains: int, target_accept: float,
         raise FitError(f"target_accept must be in [0.5, 1), got {target_accept}")
 
 
+def numba_cache_dir() -> Path:
+    """PyTensor's on-disk numba cache, ``<base_compiledir>/numba``."""
+    import pytensor
+
+    return Path(pytensor.config.base_compiledir) / "numba"
+
+
 def first_compile() -> bool:
     """Whether PyTensor's numba cache is empty: the first fit on this machine compiles longest.
 
-    The cache (``<base_compiledir>/numba``) keeps the compiled pieces of every
-    log density across processes; nutpie's wrapper around them is compiled
-    again in every process (numba cannot cache it: it closes over the data).
+    The cache keeps the compiled pieces of every log density across processes;
+    nutpie's wrapper around them is compiled again in every process (numba
+    cannot cache it: it closes over the data).
     """
-    import pytensor
-
-    cache = Path(pytensor.config.base_compiledir) / "numba"
+    cache = numba_cache_dir()
     return not cache.is_dir() or next(cache.glob("*.nbi"), None) is None
 
 
