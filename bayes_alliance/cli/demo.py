@@ -123,6 +123,8 @@ def demo(
                "ally-years with 90% intervals")
     for _, row in effects.iterrows():
         typer.echo(format_effect(row))
+    for note in scenario.notes:
+        say(f"note: {note}")
     warn_problems(summary, strict=False)
     typer.echo(f"\nreport: {index}")
     typer.echo("next, try:")
