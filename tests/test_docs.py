@@ -12,7 +12,8 @@ from bayes_alliance.theory.hypotheses import HYPOTHESES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: what a user gets: the package, the model and scenario files, the data, the docs
-SHIPPED = ("bayes_alliance", "models", "data", "docs", "README.md")
+SHIPPED = ("bayes_alliance", "models", "data", "docs", "README.md", "reports/README.md",
+           "reports/validation")
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".csv", ".json", ".txt", ".html", ".css", ".js",
                  ".yaml", ".yml", ".cfg", ".ini", ".j2"}
 #: documents of the project workspace that are not part of the repository
