@@ -8,7 +8,7 @@ YEAR = "year"
 OUTCOME = "outcome"
 OBS = "obs"
 
-# convergence thresholds (DESIGN.md section 13)
+# convergence thresholds of a fit (diagnostics and `fit --strict`)
 RHAT_MAX = 1.01
 ESS_MIN = 400
 BFMI_MIN = 0.3

@@ -1,4 +1,4 @@
-"""Model checks of a fit, as tables (DESIGN.md section 7).
+"""Model checks of a fit, as tables.
 
 Every function takes a :class:`~bayes_alliance.results.FitResult` (or several)
 and returns a :class:`pandas.DataFrame` or a plain dict; figures live in

@@ -12,7 +12,7 @@ class BayesAllianceError(Exception):
 
 
 class PanelError(BayesAllianceError, ValueError):
-    """A panel violates the data contract (DESIGN.md section 3)."""
+    """A panel violates the data contract (README, 'The panel (data contract)')."""
 
 
 class DataSourceError(BayesAllianceError):

@@ -14,6 +14,8 @@ import importlib.util
 import os
 import time
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -28,6 +30,8 @@ Sampler = Literal["nutpie", "pymc", "numpyro"]
 SAMPLERS: tuple[str, ...] = ("nutpie", "pymc", "numpyro")
 #: most draws kept in the posterior-predictive and log-likelihood groups (file size)
 MAX_PREDICTIVE_DRAWS = 1000
+#: compile time of the joint model on 2 cores, (empty PyTensor cache, warm cache), seconds
+COMPILE_ESTIMATE_S = (120, 30)
 
 
 def _check_settings(draws: int, tune: int, chains: int, target_accept: float,
@@ -41,6 +45,35 @@ def _check_settings(draws: int, tune: int, chains: int, target_accept: float,
         raise FitError(f"need draws >= 1, tune >= 0, chains >= 1 (got {draws}, {tune}, {chains})")
     if not 0.5 <= target_accept < 1:
         raise FitError(f"target_accept must be in [0.5, 1), got {target_accept}")
+
+
+def numba_cache_dir() -> Path:
+    """PyTensor's on-disk numba cache, ``<base_compiledir>/numba``."""
+    import pytensor
+
+    return Path(pytensor.config.base_compiledir) / "numba"
+
+
+def first_compile() -> bool:
+    """Whether PyTensor's numba cache is empty: the first fit on this machine compiles longest.
+
+    The cache keeps the compiled pieces of every log density across processes;
+    nutpie's wrapper around them is compiled again in every process (numba
+    cannot cache it: it closes over the data).
+    """
+    cache = numba_cache_dir()
+    return not cache.is_dir() or next(cache.glob("*.nbi"), None) is None
+
+
+def compile_message(sampler: str) -> str:
+    """What the user is told while the model compiles (the longest wait of a first run)."""
+    if sampler != "nutpie":
+        return f"compiling the model for {sampler}..."
+    cold, warm = COMPILE_ESTIMATE_S
+    if first_compile():
+        return (f"compiling the model (first run on this machine: about {cold // 60} minutes "
+                f"on 2 cores; later runs about {warm} s), then sampling...")
+    return f"compiling the model (about {warm} s on 2 cores), then sampling..."
 
 
 def _thin(idata, max_draws: int):
@@ -65,6 +98,7 @@ def fit_model(
     prior_draws: int = 500,
     predictive: bool = True,
     max_predictive_draws: int = MAX_PREDICTIVE_DRAWS,
+    progress: Callable[[str], None] | None = None,
 ) -> FitResult:
     """Sample the posterior of ``model`` and collect everything a report needs.
 
@@ -93,6 +127,10 @@ def fit_model(
         Add posterior-predictive draws and the pointwise log-likelihood of
         each outcome (needed for PPCs and LOO). Both are computed on a
         posterior thinned to at most ``max_predictive_draws`` draws.
+    progress
+        Called with a one-line message at the start of each phase (compiling
+        and sampling, predictive draws), e.g. ``print`` to stderr; the sampler's
+        own bar (``progressbar``) shows the sampling itself.
 
     Returns
     -------
@@ -108,6 +146,8 @@ def fit_model(
     _check_settings(draws, tune, chains, target_accept, sampler)
     cores = cores or min(chains, os.cpu_count() or 1)
     pm_model = model.pymc_model
+    say = progress or (lambda _msg: None)
+    say(compile_message(sampler))
     t0 = time.perf_counter()
     with pm_model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
@@ -123,6 +163,9 @@ def fit_model(
             raise FitError(f"sampling failed: {err}") from err
         total = time.perf_counter() - t0
         sampling_s = float(idata["posterior"].attrs.get("sampling_time", total))
+        if prior_draws or predictive:
+            say(f"compiled in {max(total - sampling_s, 0.0):.0f} s, sampled in "
+                f"{sampling_s:.0f} s; prior and posterior predictive draws...")
         if prior_draws:
             prior = pm.sample_prior_predictive(draws=prior_draws, random_seed=random_seed)
             for group in ("prior", "prior_predictive"):

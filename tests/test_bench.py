@@ -1,4 +1,4 @@
-"""The model benchmark's bookkeeping: medians, the DESIGN.md targets, resuming (no timings)."""
+"""The model benchmark's bookkeeping: medians, the performance targets, resuming (no timings)."""
 
 from __future__ import annotations
 

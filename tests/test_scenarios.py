@@ -64,7 +64,7 @@ def test_presets_are_shipped_with_sources():
     for name in PRESETS:
         scen = load_scenario(name)
         assert scen.name == name
-        assert "DOMAIN.md" in scen.description
+        assert "docs/episodes.md" in scen.description
 
 
 @pytest.mark.slow

@@ -39,7 +39,7 @@ def bench(
     """Time compile + sampling, ESS bulk per second and peak memory of the joint model.
 
     Every run is a fresh process; medians of --repeats runs per sampler and size,
-    checked against the DESIGN.md targets. OUT/bench.json is rewritten after each
+    checked against the performance targets in the README. OUT/bench.json is rewritten after each
     run and later calls add to it (same draws/tune/chains), so that an interrupted
     bench resumes and sizes can be run separately, e.g.
     `bench --samplers nutpie,pymc --scales 1` then `bench --samplers nutpie

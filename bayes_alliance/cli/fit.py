@@ -121,7 +121,8 @@ def fit(
                    f"({len(model.panel.frame)} ally-years) with {sampler}...", err=True)
     result = fit_model(model, draws=draws, tune=tune, chains=chains,
                        target_accept=target_accept, sampler=sampler, random_seed=seed,
-                       progressbar=is_terminal())
+                       progressbar=is_terminal(),
+                       progress=None if as_json else lambda msg: typer.echo(msg, err=True))
     if out is not None:
         result.save(out, force=force)
     summary = fit_summary(result)

@@ -1,4 +1,4 @@
-"""`bayes-alliance sbc | recovery | baseline`: validation runs (DESIGN.md section 9)."""
+"""`bayes-alliance sbc | recovery | baseline`: validation runs."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The real ally-year panel, built from public sources (DESIGN.md section 11).
+"""The real ally-year panel, built from public sources (docs/data.md).
 
 :func:`build_panel` runs the column modules on the ally-year skeleton and
-returns a frame in the panel contract (DESIGN.md section 3) plus provenance
+returns a frame in the panel contract plus provenance
 and component columns. The built panel ships with the package as
 ``data/real_panel.csv`` with its provenance in ``data/real_panel.json``
 (package version, builder code hash, SHA-256 of every source and fact file,
@@ -61,7 +61,7 @@ __all__ = ["CONTRACT_ORDER", "FILLED", "SHIPPED", "build_panel", "cache_path", "
            "real_panel", "shipped_paths", "write_panel"]
 
 _log = logging.getLogger(__name__)
-#: contract columns first, in DESIGN.md order
+#: contract columns first, in the README's order
 CONTRACT_ORDER = ("ally", "ccode", "year", "reassure", "exposure", "milex_gdp", "intervene",
                   "hns", "exit_pursuit", "threat", "exit_capacity", "importance", "retrench",
                   "us_troops", "gdp")

@@ -1,4 +1,4 @@
-"""The ally-year panel: its contract (DESIGN.md section 3) and validation.
+"""The ally-year panel: its contract (README, 'The panel (data contract)') and validation.
 
 A panel is a long table with one row per ally-year.
 :func:`~bayes_alliance.data.load.load_panel` reads it from the shipped default,

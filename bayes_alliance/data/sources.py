@@ -144,8 +144,7 @@ def how_to_get(src: Source) -> str:
     """The fix shown whenever a source file cannot be had."""
     return (
         f"Get the files one of these ways: (1) put them in a folder and pass it as "
-        f"source_dir= / --source-dir, or set {ENV_DATA_DIR} to it (in the project workspace "
-        f"that is the shared data folder beside the repository); (2) set {ENV_DATA_URL} to a "
+        f"source_dir= / --source-dir, or set {ENV_DATA_DIR} to it; (2) set {ENV_DATA_URL} to a "
         f"mirror that serves them by file name (e.g. https://host/path/ + '{src.file}'). "
         f"data/sources.toml lists every file with its SHA-256, the original it was converted "
         f"from ({src.url}) and the citation; check a copy with `sha256sum -c SHA256SUMS`.")

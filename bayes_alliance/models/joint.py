@@ -1,4 +1,4 @@
-r"""The joint hierarchical model of reassurance and burden-sharing (DESIGN.md section 5).
+r"""The joint hierarchical model of reassurance and burden-sharing.
 
 For ally :math:`i` in year :math:`t` and outcome :math:`k`:
 

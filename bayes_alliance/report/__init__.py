@@ -1,4 +1,4 @@
-"""The HTML report of one or more fits (DESIGN.md section 7).
+"""The HTML report of one or more fits.
 
 :func:`write_report` writes ``index.html`` (self-contained: figures embedded
 as base64 PNG, inline CSS, no external requests), ``summary.md``,

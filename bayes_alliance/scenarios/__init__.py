@@ -1,4 +1,4 @@
-"""Counterfactual withdrawal scenarios (DESIGN.md section 8).
+"""Counterfactual withdrawal scenarios (the presets' episodes: docs/episodes.md).
 
 Load a scenario (:func:`load_scenario`: a preset from ``models/scenarios/`` or a
 TOML file), evaluate it on a fit (:func:`run_scenario`) or sweep one of its

@@ -1,4 +1,4 @@
-"""Timing of scenario evaluation (DESIGN.md section 14 style benchmark).
+"""Timing of scenario evaluation (the README's Performance section).
 
 ``bayes-alliance bench-scenario RUN.nc [--scenario NAME] [--repeats 5]
 [--resample 4x1000]`` prints JSON with the median wall time of

@@ -1,6 +1,6 @@
 r"""The reassurance bargaining game between a patron P and an ally A.
 
-A reduced-form reconstruction (DOMAIN.md section 1.4, DESIGN.md section 4) of
+A reduced-form reconstruction (the package's own; see docs/theory.md) of
 the trade-off in Blankenship's theory: reassurance keeps an ally from leaving
 but invites it to free-ride, unless it is made conditional on the ally's effort.
 

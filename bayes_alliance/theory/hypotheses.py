@@ -4,9 +4,10 @@ Each :class:`Hypothesis` names an equilibrium quantity (``outcome``, a key of
 :data:`~bayes_alliance.theory.statics.QUANTITIES`), a ``driver`` (a primitive,
 ``"reassurance"`` or an interaction ``"a:b"``), the predicted ``sign`` and the
 joint-model ``coefficient`` it maps to (None when the effect has no single
-coefficient, e.g. it runs through reassurance). Ids follow DOMAIN.md section
-1.5 where a hypothesis matches one there (H1, H2, H6, H7, H9, H10, H13); H15
-onwards are implications of this game that DOMAIN.md does not number.
+coefficient, e.g. it runs through reassurance). Ids follow the
+numbering of the literature's hypotheses in docs/theory.md where one matches
+(H1, H2, H6, H7, H9, H10, H13); H15 onwards are implications of this game;
+docs/theory.md gives each hypothesis's source.
 
 :func:`check_hypotheses` computes each sign from the solver over draws from the
 declared prior: the mean derivative (or cross-partial) on the link scale and
@@ -53,7 +54,7 @@ class Hypothesis:
     Attributes
     ----------
     id
-        ``"H1"`` ... (DOMAIN.md numbering where it matches).
+        ``"H1"`` ... (docs/theory.md numbering where it matches).
     outcome
         Equilibrium quantity: ``reassurance``, ``effort``, ``participation`` or ``exit``.
     driver

@@ -111,7 +111,7 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-#: DESIGN.md section 14, for the default panel (scale 1), 4 x 1000 draws.
+#: the performance targets (README, Performance), for the default panel (scale 1), 4 x 1000 draws.
 TARGETS = {"total_s": 120.0, "max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0,
            "ess_ratio_vs_pymc": 2.0, "size_exponent": 1.25}
 
@@ -124,7 +124,7 @@ def size_exponent(rows: list[float], seconds: list[float]) -> float | None:
 
 
 def check_targets(summary: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each DESIGN.md section 14 target: the measured value, the target, and whether it is met.
+    """Each performance target: the measured value, the target, and whether it is met.
 
     Times and ESS per second are medians over runs; R-hat, ESS and divergences
     are those of the worst run, since every fit must converge. ``met`` is None
