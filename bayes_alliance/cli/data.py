@@ -37,12 +37,14 @@ def validate(
 @handle_errors
 def info(
     source: str = typer.Argument("default", help="'default', 'real', or a panel file path."),
+    drop_missing: bool = typer.Option(False, "--drop-missing",
+                                      help="Drop rows with missing covariates instead of failing."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Describe a panel: allies, years, rows, per-column missing counts, provenance."""
     from bayes_alliance.data.panel import load_panel
 
-    panel = load_panel(source)
+    panel = load_panel(source, drop_missing=drop_missing)
     summary = panel.overview()
     if as_json:
         echo_json(summary)
@@ -55,7 +57,9 @@ def format_overview(summary: dict) -> str:
     lines = [
         f"panel: {summary['source']}",
         f"  {summary['n_rows']} ally-years, {summary['n_allies']} allies, "
-        f"{summary['first_year']}-{summary['last_year']}",
+        f"{summary['first_year']}-{summary['last_year']}"
+        + (f" ({summary['dropped_rows']} rows with missing covariates dropped)"
+           if summary.get("dropped_rows") else ""),
     ]
     if summary["synthetic_outcomes"]:
         lines.append("  NOTE: outcomes are SYNTHETIC (simulated from the joint model with known "
@@ -109,16 +113,16 @@ def build(
              "BAYES_ALLIANCE_DATA_DIR, then the cache / BAYES_ALLIANCE_DATA_URL mirror)."),
     corpus: Path | None = typer.Option(
         None, "--corpus", help="Text corpus to measure reassure/exposure from."),
-    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace the file --out if it exists "
+                                                      "(never an input file)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Build the real ally-year panel (1950-2010) from public sources and write it as CSV."""
     from bayes_alliance.data.build import build_panel
     from bayes_alliance.data.panel import validate_frame
-    from bayes_alliance.io import write_with
+    from bayes_alliance.io import check_output_file, write_with
 
-    if out.exists() and not force:
-        raise FileExistsError(f"{out} exists; pass --force to replace it")
+    check_output_file(out, force=force, inputs=[corpus])
     frame = build_panel(source_dir, corpus)
     panel = validate_frame(frame, source="real", notes=tuple(frame.attrs.get("notes", ())))
     write_with(out, lambda tmp: panel.frame.to_csv(tmp, index=False), force=force)

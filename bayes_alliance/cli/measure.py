@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+from bayes_alliance.io import check_output_file
 
 #: corpora at least this large (bytes) get a progress bar when stderr is a terminal
 PROGRESS_MIN_BYTES = 5_000_000
@@ -24,18 +25,17 @@ def measure(
     lexicon: Path | None = typer.Option(None, "--lexicon", help="Lexicon TOML file (default: "
                                         "the shipped data/lexicons/reassurance.toml)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
-    force: bool = typer.Option(False, "--force", help="Replace existing output files."),
+    force: bool = typer.Option(False, "--force", help="Replace the output files (never an "
+                                                      "input file)."),
 ) -> None:
     """Count, per ally and year, the sentences that name the ally and those that reassure it."""
     from bayes_alliance.measure import measure_corpus, meta_path, read_corpus, write_result
     from bayes_alliance.measure.allies import load_allies
     from bayes_alliance.measure.lexicon import load_lexicon
 
-    sidecar = meta_path(out)
-    existing = [str(p) for p in (out, sidecar) if p.exists()]
-    if existing and not force:
-        raise FileExistsError(f"{' and '.join(existing)} already exist(s); pass --force to "
-                              "replace")
+    for target in (out, meta_path(out)):
+        check_output_file(target, force=force,
+                          inputs=[corpus, lexicon, allies if allies != "default" else None])
     ally_set = load_allies(allies)
     lex = load_lexicon(lexicon)
     docs = read_corpus(corpus)

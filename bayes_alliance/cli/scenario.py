@@ -50,7 +50,8 @@ def scenario(
                                           "e.g. us_troops.scale=0,0.25,0.5,0.75,1."),
     out: Path | None = typer.Option(None, "--out",
                                     help="Folder for summary CSV, JSON and PNG figures."),
-    force: bool = typer.Option(False, "--force", help="Replace files in a non-empty --out."),
+    force: bool = typer.Option(False, "--force", help="Replace the scenario's own files in "
+                                                      "--out (other files are left alone)."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Evaluate a counterfactual scenario (factual vs intervened inputs) on a saved run.
@@ -59,20 +60,21 @@ def scenario(
     natural scale (military spending: median, % of GDP; participation and exit:
     probabilities; reassurance: statements per mention), with 90% intervals.
     """
-    from bayes_alliance.errors import ScenarioError
     from bayes_alliance.results import FitResult
     from bayes_alliance.scenarios import load_scenario, run_scenario
     from bayes_alliance.scenarios import sweep as run_sweep
+    from bayes_alliance.scenarios.result import check_outputs
 
     scen = load_scenario(scenario)
     grid = parse_sweep(sweep) if sweep else None
-    if out is not None and out.exists() and any(out.iterdir()) and not force:
-        raise ScenarioError(f"{out} exists and is not empty; pass --force to replace its files")
+    if out is not None:
+        names = ("sweep.csv", "sweep.json") if grid else ("summary.csv", "scenario.json")
+        check_outputs(out, names, force=force, inputs=[run])
     result = FitResult.load(run)
     allies = list(ally) if ally else None
     if grid is not None:
         sw = run_sweep(result, scen, grid[0], grid[1], allies=allies)
-        written = sw.save(out, force=force) if out is not None else {}
+        written = sw.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**sw.to_json(), "written": [str(out / p) for p in written]})
             return
@@ -84,7 +86,7 @@ def scenario(
                 typer.echo(_fmt(row))
     else:
         res = run_scenario(result, scen, allies=allies)
-        written = res.save(out, force=force) if out is not None else {}
+        written = res.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**res.to_json(), "written": [str(out / p) for p in written]})
             return
