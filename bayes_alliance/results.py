@@ -214,11 +214,17 @@ class FitResult:
         path = Path(path)
         if path.exists() and not force:
             raise ResultError(f"{path} exists; pass force=True (CLI: --force) to replace it")
+        import h5py
+
         tree = self.idata.copy()
         tree[META_GROUP] = self._meta_node()
-        tree[META_GROUP].attrs[DIGEST_ATTR] = content_digest(tree)
         with atomic_path(path, force=True) as tmp:
             tree.to_netcdf(tmp, engine="h5netcdf", encoding=_compression(tree))
+            # the digest of what a reader gets back (NetCDF turns some dtypes into others)
+            with xr.open_datatree(tmp, engine="h5netcdf") as back:
+                digest = content_digest(back.load())
+            with h5py.File(tmp, "r+") as f:
+                f[META_GROUP].attrs[DIGEST_ATTR] = digest
             seal = _file_sha256(tmp, tmp.stat().st_size)
             with tmp.open("ab") as f:
                 f.write(SEAL_PREFIX + seal.encode() + b"\n")
