@@ -19,13 +19,21 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print expected errors as ``error: ...`` on stderr and exit 1, with no traceback."""
+    """Print expected errors as ``error: ...`` on stderr and exit 1, with no traceback.
+
+    With ``--json`` the error is also printed on stdout as
+    ``{"ok": false, "error": {"type": ..., "message": ...}}``, so scripts that
+    parse stdout get an answer.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except USER_ERRORS as err:
+            if kwargs.get("as_json"):
+                echo_json({"ok": False,
+                           "error": {"type": type(err).__name__, "message": str(err)}})
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(code=1) from None
 

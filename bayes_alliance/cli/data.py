@@ -8,7 +8,8 @@ import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors
 
-app = typer.Typer(help="Validate, describe and build ally-year panels.", no_args_is_help=True)
+app = typer.Typer(help="Validate, describe and build ally-year panels.", no_args_is_help=True,
+                  rich_markup_mode=None)
 
 
 @app.command("validate")

@@ -10,7 +10,7 @@ import typer
 from bayes_alliance.cli._common import echo_json, handle_errors
 
 app = typer.Typer(help="The formal bargaining model: equilibrium, hypotheses, theory priors.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 
 
 def _opt(default: float, text: str) -> Any:
