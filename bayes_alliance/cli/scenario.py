@@ -45,6 +45,9 @@ def scenario(
     ally: list[str] | None = typer.Option(None, "--ally",
                                           help="Ally code or group (nato, asia, nato&europe, "
                                                "...) replacing the scenario's; repeatable."),
+    start: int | None = typer.Option(None, "--start",
+                                     help="First year of the intervention, replacing the "
+                                          "scenario's (e.g. for a panel that starts later)."),
     sweep: str | None = typer.Option(None, "--sweep",
                                      help="Dose-response grid instead of the single scenario, "
                                           "e.g. us_troops.scale=0,0.25,0.5,0.75,1."),
@@ -73,7 +76,7 @@ def scenario(
     result = FitResult.load(run)
     allies = list(ally) if ally else None
     if grid is not None:
-        sw = run_sweep(result, scen, grid[0], grid[1], allies=allies)
+        sw = run_sweep(result, scen, grid[0], grid[1], allies=allies, start=start)
         written = sw.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**sw.to_json(), "written": [str(out / p) for p in written]})
@@ -85,7 +88,7 @@ def scenario(
             for _, row in sw.table[sw.table["value"] == value].iterrows():
                 typer.echo(_fmt(row))
     else:
-        res = run_scenario(result, scen, allies=allies)
+        res = run_scenario(result, scen, allies=allies, start=start)
         written = res.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**res.to_json(), "written": [str(out / p) for p in written]})
