@@ -221,3 +221,26 @@ def test_cli_force_never_deletes_inputs_or_the_current_folder(run_file, tmp_path
     assert sorted(p.name for p in runs.iterdir()) == before
     assert mine.read_bytes() == run_file.read_bytes()
     assert not list(tmp_path.glob(".*"))
+
+
+def test_two_run_report_labels_runs_by_file_name(run_file, tmp_path):
+    """Issue 18, finding 10: two runs were labelled "joint/theory (2)", not by file."""
+    from bayes_alliance.cli.report import run_names
+
+    other = tmp_path / "joint-again.nc"
+    other.write_bytes(run_file.read_bytes())
+    res = CliRunner().invoke(app, ["report", str(run_file), str(other), "--out",
+                                   str(tmp_path / "rep"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert list(json.loads(res.stdout)["runs"]) == [run_file.stem, "joint-again"]
+    assert run_names([Path("a/joint.nc"), Path("b/joint.nc")]) == ["a/joint.nc", "b/joint.nc"]
+
+
+def test_rank_figure_title_promises_no_band_it_does_not_draw(fit):
+    from matplotlib.collections import PolyCollection
+
+    from bayes_alliance.report.figures import rank_figure
+
+    fig = rank_figure(fit)
+    drawn = any(isinstance(c, PolyCollection) for ax in fig.axes for c in ax.collections)
+    assert drawn or "band" not in fig._suptitle.get_text()

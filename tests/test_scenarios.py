@@ -343,3 +343,14 @@ def test_run_scenario_and_sweep_take_start(fit, saved_run):
                                  "--ally", "JPN", "--start", "1980", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["scenario"]["start"] == 1980
+
+
+def test_participation_note_explains_years_without_a_war():
+    import pandas as pd
+
+    from bayes_alliance.scenarios.result import participation_note
+
+    note = participation_note(pd.Series([1978, 1979, 1990]))
+    assert "if one were under way" in note and "2 of its years had no US-led war" in note
+    assert "1978, 1979" in note and "hypothetical" in note
+    assert "every year" in participation_note(pd.Series([1951, 1952]))

@@ -28,6 +28,16 @@ def format_numbers(out: Path, numbers: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def run_names(paths: list[Path]) -> list[str]:
+    """Label runs by file name (``joint-weak.nc`` -> ``joint-weak``), by path if names repeat."""
+    stems = [p.stem for p in paths]
+    if len(set(stems)) == len(stems):
+        return stems
+    labels = [str(p) for p in paths]
+    return labels if len(set(labels)) == len(labels) else [f"{x} ({i + 1})"
+                                                           for i, x in enumerate(labels)]
+
+
 @handle_errors
 def report(
     runs: list[Path] = typer.Argument(..., help="Saved runs (RUN.nc from `bayes-alliance fit "
@@ -38,7 +48,7 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the summary numbers as JSON."),
 ) -> None:
     """Write an HTML report (index.html, summary.md, figures/, tables/) of saved runs."""
-    from bayes_alliance.diagnostics import as_named_runs, require_groups
+    from bayes_alliance.diagnostics import require_groups
     from bayes_alliance.report import KIND, build_report
     from bayes_alliance.results import FitResult
 
@@ -50,7 +60,8 @@ def report(
         results.append(result)
     if not as_json:
         typer.echo(f"writing the report of {len(results)} run(s) to {out} ...", err=True)
-    folder, numbers = build_report(as_named_runs(results), out, force=force, inputs=runs)
+    folder, numbers = build_report(dict(zip(run_names(runs), results, strict=True)), out,
+                                   force=force, inputs=runs)
     if as_json:
         echo_json({"out": str(folder), **numbers})
     else:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayes_alliance.constants import PATRON_CCODE
 from bayes_alliance.errors import PanelError
 from bayes_alliance.resources import data_path
 
@@ -51,8 +52,6 @@ POSITIVE: tuple[str, ...] = ("milex_gdp", "gdp")
 NONNEGATIVE: tuple[str, ...] = ("us_troops", "hns")
 NUMERIC: tuple[str, ...] = tuple(c for c in COLUMNS if c not in ("ally",))
 MAX_ROWS_SHOWN = 5
-#: the patron: never an ally of itself
-PATRON = "USA"
 #: first year of the Correlates of War state system; panels cannot start earlier
 FIRST_YEAR = 1816
 
@@ -291,11 +290,13 @@ def check_panel(df: pd.DataFrame, *, drop_missing: bool = False) -> tuple[list[P
                 "ally", _rows(unknown), f"unknown ally code(s) {names}",
                 "use Correlates of War state abbreviations in capitals (e.g. UKG, GFR, JPN, "
                 "ROK); `bayes-alliance data codes` lists them"))
-        patron = ally.astype(str) == PATRON
+        patron = ally.astype(str).map(dict(zip(codes["abbrev"], codes["ccode"], strict=True)))
+        patron = patron == PATRON_CCODE
         if patron.any():
+            code = str(ally[patron].iloc[0])
             problems.append(Problem(
-                "ally", _rows(patron), f"{PATRON} is the patron, not an ally",
-                f"remove the {PATRON} rows; the panel lists the patron's allies"))
+                "ally", _rows(patron), f"{code} is the patron, not an ally",
+                f"remove the {code} rows; the panel lists the patron's allies"))
         if not unknown.any() and "year" in values and not (empty | values["year"].isna()).any():
             problems += _membership_problems(ally, values["year"])
         if not unknown.any() and "ccode" in values:

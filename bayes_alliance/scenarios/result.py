@@ -86,6 +86,8 @@ class ScenarioResult:
         self.counterfactual = counterfactual
         self.notes: list[str] = list(prep.notes)
         self.outcomes = list(prep.spec.outcome_names)
+        if "intervene" in self.outcomes:
+            self.notes.append(participation_note(self.rows["year"]))
         self.labels = {o.name: outcome_label(o) for o in prep.spec.outcomes}
         self.summary: pd.DataFrame = self._summary()
 
@@ -238,6 +240,22 @@ class SweepResult:
             "sweep.json": lambda p: p.write_text(_dumps(self.to_json()), encoding="utf-8"),
             "figures/sweep.png": _png(self.figure),
         }, inputs)
+
+
+def participation_note(years: pd.Series) -> str:
+    """What the war-participation probability means, in particular in years without a war."""
+    from bayes_alliance.data.build_outcomes import intervention_years
+
+    wars = intervention_years()
+    peace = sorted({int(y) for y in years} - wars)
+    text = ("war participation probability: the chance that the ally would join a US-led war "
+            "if one were under way that year, given its covariates")
+    if not peace:
+        return text + "; every year of this scenario had a US-led war"
+    shown = ", ".join(map(str, peace[:8])) + (" ..." if len(peace) > 8 else "")
+    return (text + f". {len(peace)} of its years had no US-led war ({shown}); there the "
+            "number is hypothetical (what the ally would do were a war to start), not a "
+            "forecast that it fights")
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
