@@ -118,9 +118,11 @@ def test_save_writes_csv_json_png(fit, tmp_path):
     payload = json.loads((out / "scenario.json").read_text())
     assert payload["scenario"]["name"] == "carter-1977-korea"
     assert len(written) == 2 + len(pngs)
-    with pytest.raises(ScenarioError, match="not empty"):
+    with pytest.raises(ScenarioError, match="already exists; pass --force"):
         res.save(out)
+    (out / "notes.txt").write_text("mine")  # force replaces the scenario's files only
     res.save(out, force=True)
+    assert (out / "notes.txt").read_text() == "mine"
     assert not list(out.rglob("*.part"))
 
 
