@@ -341,9 +341,10 @@ def _check_seal(path: Path) -> None:
         tail = f.read()
     digest = tail[len(SEAL_PREFIX):-1].decode("ascii", errors="replace")
     if not tail.startswith(SEAL_PREFIX) or len(tail) != SEAL_LENGTH:
-        raise ResultError(f"{path} has no checksum seal at its end: it is truncated, was "
-                          "altered, or was written by an older version, so its integrity "
-                          "cannot be checked. Refit with `bayes-alliance fit --out RUN.nc`")
+        raise ResultError(f"cannot read run file {path}: it has no checksum seal at its end, "
+                          "so it is truncated, not a run file, altered, or written by an older "
+                          "version, and its integrity cannot be checked. Refit with "
+                          "`bayes-alliance fit --out RUN.nc`")
     if _file_sha256(path, size - SEAL_LENGTH) != digest:
         raise ResultError(f"{path} is corrupt: its bytes no longer match the checksum saved "
                           "with it. The file was damaged or edited after it was written; "
