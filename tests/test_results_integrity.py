@@ -176,3 +176,17 @@ def test_random_corruption_raises_or_loads_identical_data(saved, tmp_path, start
     except ResultError:
         return
     assert_identical(got, loaded)
+
+
+def test_cli_shows_version_notes_as_notes(saved, tmp_path, capsys):
+    from bayes_alliance.cli._common import load_run
+
+    loaded, _ = saved
+    info = {**loaded.info, "versions": {**loaded.info["versions"], "arviz": "0.1"}}
+    path = tmp_path / "old.nc"
+    dataclasses.replace(loaded, info=info).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_run(path)
+    err = capsys.readouterr().err
+    assert f"note: {path}: fitted with arviz 0.1" in err and "UserWarning" not in err

@@ -57,6 +57,20 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+def load_run(path: Any) -> Any:
+    """Load a saved run; its version notes become ``note: ...`` lines on stderr."""
+    import warnings
+
+    from bayes_alliance.results import FitResult
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the notes are in info["load_notes"]
+        result = FitResult.load(path)
+    for note in result.info.get("load_notes", []):
+        typer.echo(f"note: {path}: {note}", err=True)
+    return result
+
+
 def is_terminal() -> bool:
     """Whether stderr is a terminal (progress bars only then)."""
     return sys.stderr.isatty()

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bayes_alliance.cli._common import echo_json, handle_errors
+from bayes_alliance.cli._common import echo_json, handle_errors, load_run
 from bayes_alliance.io import check_output_dir
 
 
@@ -50,12 +50,11 @@ def report(
     """Write an HTML report (index.html, summary.md, figures/, tables/) of saved runs."""
     from bayes_alliance.diagnostics import require_groups
     from bayes_alliance.report import KIND, build_report
-    from bayes_alliance.results import FitResult
 
     check_output_dir(out, kind=KIND, force=force, inputs=runs)
     results = []
     for path in runs:
-        result = FitResult.load(path)
+        result = load_run(path)
         require_groups(result, where=f"run file {path}")
         results.append(result)
     if not as_json:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bayes_alliance.cli._common import echo_json, handle_errors
+from bayes_alliance.cli._common import echo_json, handle_errors, load_run
 
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
@@ -63,7 +63,6 @@ def scenario(
     natural scale (military spending: median, % of GDP; participation and exit:
     probabilities; reassurance: statements per mention), with 90% intervals.
     """
-    from bayes_alliance.results import FitResult
     from bayes_alliance.scenarios import load_scenario, run_scenario
     from bayes_alliance.scenarios import sweep as run_sweep
     from bayes_alliance.scenarios.result import check_outputs
@@ -73,7 +72,7 @@ def scenario(
     if out is not None:
         names = ("sweep.csv", "sweep.json") if grid else ("summary.csv", "scenario.json")
         check_outputs(out, names, force=force, inputs=[run])
-    result = FitResult.load(run)
+    result = load_run(run)
     allies = list(ally) if ally else None
     if grid is not None:
         sw = run_sweep(result, scen, grid[0], grid[1], allies=allies, start=start)
