@@ -178,7 +178,8 @@ def _membership_problems(ally: pd.Series, year: pd.Series) -> list[Problem]:
             "ally, year", _rows(mask),
             f"{code} was not a state in {_years(bad['year'])} (state-system member {spans})",
             "drop those rows or use the code of the state that existed then (e.g. Germany is "
-            "GFR until 1990 and GMY from 1991); `bayes-alliance data codes` lists the codes"))
+            "GFR until and GMY from unification in 1990); `bayes-alliance data codes` lists "
+            "the codes"))
     return problems
 
 
