@@ -9,7 +9,8 @@ parameters :data:`TRUE_PARAMS`. :func:`write_default_panel` writes the shipped
 default panel (``data/default_panel.csv``) and its truth file this way.
 
 This module uses the model, so it sits above it (with validation; the layers are in
-the README's development section); reading the shipped panel stays in :mod:`bayes_alliance.data.default`.
+the README's development section); reading the shipped panel stays in
+:mod:`bayes_alliance.data.default`.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ TRUE_PARAMS: dict[str, object] = {
     "nu_milex": 6.0,
 }
 
-#: (first, last) years of serious nuclear hedging by allies (data/facts/nuclear_programmes.csv), used to
-#: shape the simulated exit-capacity covariate only
+#: (first, last) years of serious nuclear hedging by allies (data/facts/nuclear_programmes.csv),
+#: used to shape the simulated exit-capacity covariate only
 _HEDGING = {"FRN": (1950, 1960), "UKG": (1950, 1952), "GFR": (1957, 1969), "ITA": (1957, 1958),
             "JPN": (1964, 1976), "ROK": (1970, 1982), "TAW": (1967, 1979), "AUL": (1956, 1973),
             "PAK": (1972, 1972), "SPN": (1982, 1987)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -50,13 +51,13 @@ def test_wrong_dtype_names_column_and_rows():
     df = good_frame().astype({"threat": object})
     df.loc[4, "threat"] = "high"
     msg = problem_text(df)
-    assert "'threat'" in msg and "rows 4" in msg and "'high'" in msg
+    assert "'threat'" in msg and "row index 4" in msg and "'high'" in msg
 
 
 def test_duplicate_ally_year():
     df = pd.concat([good_frame(), good_frame().iloc[[0]]], ignore_index=True)
     msg = problem_text(df)
-    assert "duplicate (ally, year)" in msg and "rows 0, 9" in msg
+    assert "duplicate (ally, year)" in msg and "row index 0, 9" in msg
 
 
 def test_negative_and_fractional_counts():
@@ -64,14 +65,14 @@ def test_negative_and_fractional_counts():
     df.loc[1, "reassure"] = -1
     df.loc[2, "reassure"] = 1.5
     msg = problem_text(df)
-    assert "'reassure'" in msg and "rows 1, 2" in msg
+    assert "'reassure'" in msg and "row index 1, 2" in msg
 
 
 def test_exposure_below_one_where_reassure_present():
     df = good_frame()
     df.loc[3, "exposure"] = 0
     msg = problem_text(df)
-    assert "'exposure'" in msg and "rows 3" in msg and ">= 1" in msg
+    assert "'exposure'" in msg and "row index 3" in msg and ">= 1" in msg
 
 
 def test_exposure_may_be_missing_where_reassure_is():
@@ -99,7 +100,7 @@ def test_unknown_ally_code():
     df = good_frame()
     df.loc[0, "ally"] = "XXX"
     msg = problem_text(df)
-    assert "unknown ally code(s) ['XXX']" in msg and "data codes" in msg
+    assert "unknown ally code(s) 'XXX'" in msg and "data codes" in msg
 
 
 def test_ccode_must_match_abbreviation():
@@ -231,3 +232,95 @@ def test_cli_codes_lists_cow_states():
     res = runner.invoke(app, ["data", "codes", "--json"])
     codes = {r["abbrev"]: r["ccode"] for r in json.loads(res.output)}
     assert codes["ROK"] == 732 and codes["GFR"] == 260 and len(codes) > 200
+
+
+# ---------------------------------------------------------------- issue 18, findings 6 and 10
+@pytest.mark.parametrize("year", [1700, 3000])
+def test_implausible_years_are_rejected(year):
+    df = good_frame()
+    df.loc[4, "year"] = year
+    msg = problem_text(df)
+    assert "'year'" in msg and "row index 4" in msg and "1816" in msg and str(year) in msg
+
+
+def test_the_patron_is_not_an_ally():
+    df = good_frame()
+    df.loc[2, "ally"] = "USA"
+    msg = problem_text(df)
+    assert "USA is the patron" in msg and "row index 2" in msg
+
+
+def test_state_system_membership_by_year():
+    df = good_frame()
+    df.loc[df.ally == "GFR", "year"] = [1990, 1991, 1995]
+    msg = problem_text(df)
+    assert "GFR was not a state in 1991, 1995" in msg and "1955-1990" in msg
+    assert "row index 7, 8" in msg and "GMY" in msg
+    df.loc[df.ally == "GFR", "ally"] = "GMY"  # unified Germany: a state from 1990 on
+    assert validate_frame(df).allies == ["GMY", "JPN", "ROK"]
+    df.loc[df.ally == "GMY", "year"] = [1960, 1961, 1962]
+    assert "GMY was not a state in 1960, 1961, 1962" in problem_text(df)
+
+
+def test_near_codes_get_did_you_mean():
+    df = good_frame()
+    df.loc[0, "ally"] = "rok"
+    df.loc[3, "ally"] = "JAP"
+    msg = problem_text(df)
+    assert "'rok' (did you mean ROK?)" in msg
+    assert re.search(r"'JAP' \(did you mean [A-Za-z ]*JPN\?\)", msg)
+
+
+def test_csv_problems_name_spreadsheet_lines(tmp_path):
+    df = good_frame()
+    df.loc[0, "exposure"] = 0  # first data row: line 2 of the file
+    path = tmp_path / "bad.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(ba.PanelError, match="line 2:"):
+        ba.load_panel(path)
+    with pytest.raises(ba.PanelError, match="row index 0:"):
+        ba.load_panel(df)
+
+
+def test_semicolon_csv_and_none_get_clear_errors(tmp_path):
+    path = tmp_path / "semi.csv"
+    good_frame().to_csv(path, index=False, sep=";")
+    with pytest.raises(ba.PanelError, match="looks like ';'-separated"):
+        ba.load_panel(path)
+    with pytest.raises(ba.PanelError, match="got None"):
+        ba.load_panel(None)
+
+
+def test_cli_validate_json_prints_the_error_on_stdout(tmp_path):
+    path = tmp_path / "bad.csv"
+    df = good_frame()
+    df.loc[0, "year"] = 3000
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["data", "validate", str(path), "--json"])
+    assert res.exit_code == 1
+    payload = json.loads(res.stdout)
+    assert payload["ok"] is False and payload["error"]["type"] == "PanelError"
+    assert "line 2" in payload["error"]["message"]
+
+
+def test_help_shows_flags_as_flags():
+    """Issue 18, finding 8: `--help` showed `--json <bool>` though `--json true` fails."""
+    import typer.main
+
+    root = typer.main.get_command(app)
+
+    def commands(group, path=()):
+        for name, cmd in group.commands.items():
+            if hasattr(cmd, "commands"):
+                yield from commands(cmd, (*path, name))
+            else:
+                yield (*path, name)
+
+    seen = 0
+    for path in commands(root):
+        res = runner.invoke(app, [*path, "--help"])
+        assert res.exit_code == 0, res.output
+        assert "<bool>" not in res.output, path
+        seen += "--json" in res.output
+    assert seen >= 12
+    assert "--json" in runner.invoke(app, ["theory", "figure", "--help"]).output

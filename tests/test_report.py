@@ -113,13 +113,20 @@ def test_report_escapes_user_text(report):
     assert "&amp; friends" in page
 
 
-def test_write_report_is_exported_and_refuses_an_existing_folder(fit, tmp_path):
+def test_write_report_is_exported_and_force_replaces_only_its_own_folder(fit, tmp_path):
     out = tmp_path / "rep"
     out.mkdir()
     (out / "stale.txt").write_text("old")
+    for force in (False, True):  # a folder the report did not write is never replaced
+        with pytest.raises(ba.ReportError, match="did not write"):
+            ba.write_report(fit, out, force=force)
+    assert (out / "stale.txt").is_file()
+    (out / "stale.txt").unlink()
+    path = ba.write_report(fit, out, force=True)  # an empty folder may be replaced
+    assert (out / ".bayes_alliance-report").is_file()
+    (out / "stale.txt").write_text("old")
     with pytest.raises(ba.ReportError, match="exists"):
         ba.write_report(fit, out)
-    assert (out / "stale.txt").is_file()
     path = ba.write_report(fit, out, force=True)
     assert path == out and (out / "index.html").is_file() and not (out / "stale.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
@@ -187,3 +194,53 @@ def test_cli_refuses_existing_folder_and_incomplete_or_corrupt_runs(fit, run_fil
         assert res.exit_code == 1 and "Traceback" not in res.output and res.output.startswith(
             "error:")
     assert not out.exists() and not list(tmp_path.glob(".*part"))
+
+
+def test_cli_force_never_deletes_inputs_or_the_current_folder(run_file, tmp_path, monkeypatch):
+    """Issue 18, finding 1: `report runs/x.nc --out runs --force` deleted runs/."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    mine = runs / "mine.nc"
+    mine.write_bytes(run_file.read_bytes())
+    (runs / "notes.txt").write_text("keep me")
+    before = sorted(p.name for p in runs.iterdir())
+    runner = CliRunner()
+    res = runner.invoke(app, ["report", str(mine), "--out", str(runs), "--force"])
+    assert res.exit_code == 1 and "input" in res.output and "Traceback" not in res.output
+    monkeypatch.chdir(runs)
+    res = runner.invoke(app, ["report", "mine.nc", "--out", ".", "--force"])
+    assert res.exit_code == 1 and res.output.startswith("error:")
+    assert "Traceback" not in res.output
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "thesis.tex").write_text("foreign")
+    res = runner.invoke(app, ["report", str(mine), "--out", str(other), "--force"])
+    assert res.exit_code == 1 and "did not write" in res.output
+    assert (other / "thesis.tex").read_text() == "foreign"
+    assert sorted(p.name for p in runs.iterdir()) == before
+    assert mine.read_bytes() == run_file.read_bytes()
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_two_run_report_labels_runs_by_file_name(run_file, tmp_path):
+    """Issue 18, finding 10: two runs were labelled "joint/theory (2)", not by file."""
+    from bayes_alliance.cli.report import run_names
+
+    other = tmp_path / "joint-again.nc"
+    other.write_bytes(run_file.read_bytes())
+    res = CliRunner().invoke(app, ["report", str(run_file), str(other), "--out",
+                                   str(tmp_path / "rep"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert list(json.loads(res.stdout)["runs"]) == [run_file.stem, "joint-again"]
+    assert run_names([Path("a/joint.nc"), Path("b/joint.nc")]) == ["a/joint.nc", "b/joint.nc"]
+
+
+def test_rank_figure_title_promises_no_band_it_does_not_draw(fit):
+    from matplotlib.collections import PolyCollection
+
+    from bayes_alliance.report.figures import rank_figure
+
+    fig = rank_figure(fit)
+    drawn = any(isinstance(c, PolyCollection) for ax in fig.axes for c in ax.collections)
+    assert drawn or "band" not in fig._suptitle.get_text()

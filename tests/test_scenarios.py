@@ -118,9 +118,11 @@ def test_save_writes_csv_json_png(fit, tmp_path):
     payload = json.loads((out / "scenario.json").read_text())
     assert payload["scenario"]["name"] == "carter-1977-korea"
     assert len(written) == 2 + len(pngs)
-    with pytest.raises(ScenarioError, match="not empty"):
+    with pytest.raises(ScenarioError, match="already exists; pass --force"):
         res.save(out)
+    (out / "notes.txt").write_text("mine")  # force replaces the scenario's files only
     res.save(out, force=True)
+    assert (out / "notes.txt").read_text() == "mine"
     assert not list(out.rglob("*.part"))
 
 
@@ -292,3 +294,65 @@ def test_effect_recovered_on_simulated_panel():
             effect = float((c_true[o] - f_true[o]).mean())
             lo, hi = agg.loc[o, "effect_lo"], agg.loc[o, "effect_hi"]
             assert lo <= effect <= hi, (list(interventions), o, effect, lo, hi)
+
+
+# ---------------------------------------------------------------- issue 18, findings 4 and 10
+def _late_model():
+    """Spec and panel (no fit) of six allies observed from 1960 only."""
+    from bayes_alliance.models.model import AllianceModel
+
+    frame = ba.load_panel("default").frame
+    frame = frame[frame.ally.isin(ALLIES) & (frame.year >= 1960)]
+    return AllianceModel.from_spec("joint", frame, priors="weak")
+
+
+def test_preset_start_outside_the_data_says_the_years_and_start_fixes_it():
+    from bayes_alliance.scenarios.engine import prepare
+
+    model = _late_model()
+    with pytest.raises(ScenarioError, match=r"data, which cover 1960-2010.*--start YEAR"):
+        prepare(model, "full-withdrawal")
+    prep = prepare(model, "full-withdrawal", start=1965, allies=["JPN"])
+    assert prep.scenario.start == 1965 and prep.scenario.interventions
+    with pytest.raises(ScenarioError, match="must be a year"):
+        prepare(model, "full-withdrawal", start="1965")
+
+
+def test_scenario_as_dict_or_a_clear_error():
+    from bayes_alliance.scenarios.engine import prepare
+
+    model = _late_model()
+    raw = {"name": "dict", "allies": ["ROK"], "start": 1971, "horizon": 5,
+           "interventions": {"us_troops": {"scale": 0.5}}}
+    assert prepare(model, raw).scenario.name == "dict"
+    for bad in (42, ["ROK"]):
+        with pytest.raises(ScenarioError, match="preset name.*TOML path, a dict"):
+            prepare(model, bad)
+    with pytest.raises(ScenarioError, match="scenario dict: unknown key"):
+        prepare(model, {**raw, "colour": "red"})
+
+
+@pytest.mark.slow
+def test_run_scenario_and_sweep_take_start(fit, saved_run):
+    from bayes_alliance.cli import app
+
+    res = ba.run_scenario(fit, "full-withdrawal", allies=["JPN"], start=1980)
+    assert int(res.rows["year"].min()) == 1980
+    sw = sweep(fit, "full-withdrawal", "us_troops.scale", [0.0, 1.0], allies=["JPN"],
+                  start=1980)
+    assert sw.scenario.start == 1980
+    r = CliRunner().invoke(app, ["scenario", str(saved_run), "-s", "full-withdrawal",
+                                 "--ally", "JPN", "--start", "1980", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["scenario"]["start"] == 1980
+
+
+def test_participation_note_explains_years_without_a_war():
+    import pandas as pd
+
+    from bayes_alliance.scenarios.result import participation_note
+
+    note = participation_note(pd.Series([1978, 1979, 1990]))
+    assert "if one were under way" in note and "2 of its years had no US-led war" in note
+    assert "1978, 1979" in note and "hypothetical" in note
+    assert "every year" in participation_note(pd.Series([1951, 1952]))

@@ -29,6 +29,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich mode shows flags as "--json <bool>"
     add_completion=False,
 )
 app.add_typer(data_cli.app, name="data")

@@ -24,6 +24,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     The API's :class:`ConvergenceWarning` is silenced: commands that fit report
     sampler trouble once, in their own words (``warning: sampler trouble: ...``).
+    With ``--json`` the error is also printed on stdout as
+    ``{"ok": false, "error": {"type": ..., "message": ...}}``, so scripts that
+    parse stdout get an answer.
     """
 
     @functools.wraps(fn)
@@ -33,6 +36,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 return fn(*args, **kwargs)
         except USER_ERRORS as err:
+            if kwargs.get("as_json"):
+                echo_json({"ok": False,
+                           "error": {"type": type(err).__name__, "message": str(err)}})
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(code=1) from None
 
@@ -54,6 +60,20 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     return str(obj)
+
+
+def load_run(path: Any) -> Any:
+    """Load a saved run; its version notes become ``note: ...`` lines on stderr."""
+    import warnings
+
+    from bayes_alliance.results import FitResult
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the notes are in info["load_notes"]
+        result = FitResult.load(path)
+    for note in result.info.get("load_notes", []):
+        typer.echo(f"note: {path}: {note}", err=True)
+    return result
 
 
 def is_terminal() -> bool:

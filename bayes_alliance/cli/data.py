@@ -11,7 +11,8 @@ from bayes_alliance.cli._common import echo_json, handle_errors
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
 
-app = typer.Typer(help="Validate, describe and build ally-year panels.", no_args_is_help=True)
+app = typer.Typer(help="Validate, describe and build ally-year panels.", no_args_is_help=True,
+                  rich_markup_mode=None)
 
 
 @app.command("validate")
@@ -40,6 +41,8 @@ def validate(
 @handle_errors
 def info(
     source: str = typer.Argument("default", help="'default', 'real', or a panel file path."),
+    drop_missing: bool = typer.Option(False, "--drop-missing",
+                                      help="Drop rows with missing covariates instead of failing."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Describe a panel: rows, missing counts and provenance.
@@ -50,7 +53,7 @@ def info(
     from bayes_alliance.data.build_codebook import column_table
     from bayes_alliance.data.load import load_panel
 
-    panel = load_panel(source)
+    panel = load_panel(source, drop_missing=drop_missing)
     summary = panel.overview()
     columns = column_table(panel.frame) if source == "real" else []
     if as_json:
@@ -77,7 +80,9 @@ def format_overview(summary: dict) -> str:
     lines = [
         f"panel: {summary['source']}",
         f"  {summary['n_rows']} ally-years, {summary['n_allies']} allies, "
-        f"{summary['first_year']}-{summary['last_year']}",
+        f"{summary['first_year']}-{summary['last_year']}"
+        + (f" ({summary['dropped_rows']} rows with missing covariates dropped)"
+           if summary.get("dropped_rows") else ""),
     ]
     if summary["synthetic_outcomes"]:
         lines.append("  NOTE: outcomes are SYNTHETIC (simulated from the joint model with known "
@@ -131,7 +136,8 @@ def build(
              "BAYES_ALLIANCE_DATA_DIR, then the cache / BAYES_ALLIANCE_DATA_URL mirror)."),
     corpus: Path | None = typer.Option(
         None, "--corpus", help="Text corpus to measure reassure/exposure from."),
-    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace the file --out if it exists "
+                                                      "(never an input file)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Build the real ally-year panel (1950-2010) from public sources and write it as CSV.
@@ -141,9 +147,9 @@ def build(
     """
     from bayes_alliance.data.build import build_panel, write_panel
     from bayes_alliance.data.panel import validate_frame
+    from bayes_alliance.io import check_output_file
 
-    if out.exists() and not force:
-        raise FileExistsError(f"{out} exists; pass --force to replace it")
+    check_output_file(out, force=force, inputs=[corpus])
     frame = build_panel(source_dir, corpus)
     panel = validate_frame(frame, source="real", notes=tuple(frame.attrs.get("notes", ())))
     write_panel(frame, out, force=force)

@@ -14,6 +14,7 @@ from bayes_alliance.convergence import advice
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+from bayes_alliance.io import check_output_file
 
 
 def fit_summary(result: Any) -> dict[str, Any]:
@@ -26,6 +27,7 @@ def fit_summary(result: Any) -> dict[str, Any]:
         "spec_hash": result.spec.hash(),
         "priors": result.prior_set.name,
         "panel": result.panel.source,
+        "dropped_rows": result.panel.dropped_rows,
         "synthetic_outcomes": result.panel.synthetic,
         "sampler": result.info["sampler"],
         "draws": result.info["draws"], "tune": result.info["tune"],
@@ -100,25 +102,32 @@ def fit(
     target_accept: float = typer.Option(0.9, help="NUTS target acceptance rate."),
     seed: int = typer.Option(1, help="Random seed (same seed + sampler = same draws)."),
     sampler: str = typer.Option("nutpie", help="nutpie (default), pymc, or numpyro."),
+    drop_missing: bool = typer.Option(False, "--drop-missing",
+                                      help="Drop rows with missing covariates instead of failing "
+                                           "(the count is printed)."),
     out: Path = typer.Option(None, help="Save the run here (NetCDF, e.g. runs/joint.nc)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace the run file --out if it exists "
+                                                      "(never an input file)."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Exit 1 on divergences, R-hat > 1.01 or ESS < 400."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
 ) -> None:
     """Fit a model with NUTS and print its summary (and save it with --out)."""
-    from bayes_alliance.errors import ResultError
+    from bayes_alliance.data.load import load_panel
     from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
 
-    if out is not None and out.exists() and not force:
-        raise ResultError(f"{out} exists; pass --force to replace it")
+    if out is not None:
+        check_output_file(out, force=force, inputs=[data, spec, priors])
     quiet_pymc(verbose)
-    model = AllianceModel.from_spec(spec, data, priors)
+    panel = load_panel(data, drop_missing=drop_missing)
+    model = AllianceModel.from_spec(spec, panel, priors)
     if not as_json:
+        dropped = (f", {panel.dropped_rows} rows with missing covariates dropped"
+                   if panel.dropped_rows else "")
         typer.echo(f"fitting spec '{model.spec.name}' on {model.panel.source} "
-                   f"({len(model.panel.frame)} ally-years) with {sampler}...", err=True)
+                   f"({len(model.panel.frame)} ally-years{dropped}) with {sampler}...", err=True)
     result = fit_model(model, draws=draws, tune=tune, chains=chains,
                        target_accept=target_accept, sampler=sampler, random_seed=seed,
                        progressbar=is_terminal(),

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+from bayes_alliance.io import check_output_file
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
@@ -30,7 +31,8 @@ def measure(
         None, "--sentences", help="Also write every sentence that names an ally, one row per "
         "ally: doc_id, date, speaker, sentence_index, ally, class, cue, text."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
-    force: bool = typer.Option(False, "--force", help="Replace existing output files."),
+    force: bool = typer.Option(False, "--force", help="Replace the output files (never an "
+                                                      "input file)."),
 ) -> None:
     """Count, per ally and year, the sentences that name the ally and those of each class.
 
@@ -42,11 +44,10 @@ def measure(
     from bayes_alliance.measure.lexicon import load_lexicon
     from bayes_alliance.progress import progress_bar
 
-    sidecar = meta_path(out)
-    existing = [str(p) for p in (out, sidecar, sentences) if p is not None and p.exists()]
-    if existing and not force:
-        raise FileExistsError(f"{' and '.join(existing)} already exist(s); pass --force to "
-                              "replace")
+    for target in (out, meta_path(out), sentences):
+        if target is not None:
+            check_output_file(target, force=force,
+                              inputs=[corpus, lexicon, allies if allies != "default" else None])
     ally_set = load_allies(allies)
     lex = load_lexicon(lexicon)
     docs = read_corpus(corpus)

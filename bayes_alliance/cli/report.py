@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from bayes_alliance.cli._common import echo_json, handle_errors
+from bayes_alliance.cli._common import echo_json, handle_errors, load_run
+from bayes_alliance.io import check_output_dir
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
@@ -30,30 +31,39 @@ def format_numbers(out: Path, numbers: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def run_names(paths: list[Path]) -> list[str]:
+    """Label runs by file name (``joint-weak.nc`` -> ``joint-weak``), by path if names repeat."""
+    stems = [p.stem for p in paths]
+    if len(set(stems)) == len(stems):
+        return stems
+    labels = [str(p) for p in paths]
+    return labels if len(set(labels)) == len(labels) else [f"{x} ({i + 1})"
+                                                           for i, x in enumerate(labels)]
+
+
 @handle_errors
 def report(
     runs: list[Path] = typer.Argument(..., help="Saved runs (RUN.nc from `bayes-alliance fit "
                                                 "--out`); the first is the primary one."),
     out: Path = typer.Option(..., "--out", help="Report folder, e.g. reports/joint."),
-    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if an earlier report "
+                                                      "wrote it (never another folder)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary numbers as JSON."),
 ) -> None:
     """Write an HTML report (index.html, summary.md, figures/, tables/) of saved runs."""
-    from bayes_alliance.diagnostics import as_named_runs, require_groups
-    from bayes_alliance.errors import ReportError
-    from bayes_alliance.report import build_report
-    from bayes_alliance.results import FitResult
+    from bayes_alliance.diagnostics import require_groups
+    from bayes_alliance.report import KIND, build_report
 
-    if out.exists() and not force:
-        raise ReportError(f"{out} exists; pass --force to replace it")
+    check_output_dir(out, kind=KIND, force=force, inputs=runs)
     results = []
     for path in runs:
-        result = FitResult.load(path)
+        result = load_run(path)
         require_groups(result, where=f"run file {path}")
         results.append(result)
     if not as_json:
         typer.echo(f"writing the report of {len(results)} run(s) to {out} ...", err=True)
-    folder, numbers = build_report(as_named_runs(results), out, force=force)
+    folder, numbers = build_report(dict(zip(run_names(runs), results, strict=True)), out,
+                                   force=force, inputs=runs)
     if as_json:
         echo_json({"out": str(folder), **numbers})
     else:

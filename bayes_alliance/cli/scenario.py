@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from bayes_alliance.cli._common import echo_json, handle_errors
+from bayes_alliance.cli._common import echo_json, handle_errors, load_run
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
@@ -48,12 +48,16 @@ def scenario(
     ally: list[str] | None = typer.Option(None, "--ally",
                                           help="Ally code or group (nato, asia, nato&europe, "
                                                "...) replacing the scenario's; repeatable."),
+    start: int | None = typer.Option(None, "--start",
+                                     help="First year of the intervention, replacing the "
+                                          "scenario's (e.g. for a panel that starts later)."),
     sweep: str | None = typer.Option(None, "--sweep",
                                      help="Dose-response grid instead of the single scenario, "
                                           "e.g. us_troops.scale=0,0.25,0.5,0.75,1."),
     out: Path | None = typer.Option(None, "--out",
                                     help="Folder for summary CSV, JSON and PNG figures."),
-    force: bool = typer.Option(False, "--force", help="Replace files in a non-empty --out."),
+    force: bool = typer.Option(False, "--force", help="Replace the scenario's own files in "
+                                                      "--out (other files are left alone)."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Evaluate a counterfactual scenario (factual vs intervened inputs) on a saved run.
@@ -62,20 +66,20 @@ def scenario(
     natural scale (military spending: median, % of GDP; participation and exit:
     probabilities; reassurance: statements per mention), with 90% intervals.
     """
-    from bayes_alliance.errors import ScenarioError
-    from bayes_alliance.results import FitResult
     from bayes_alliance.scenarios import load_scenario, run_scenario
     from bayes_alliance.scenarios import sweep as run_sweep
+    from bayes_alliance.scenarios.result import check_outputs
 
     scen = load_scenario(scenario)
     grid = parse_sweep(sweep) if sweep else None
-    if out is not None and out.exists() and any(out.iterdir()) and not force:
-        raise ScenarioError(f"{out} exists and is not empty; pass --force to replace its files")
-    result = FitResult.load(run)
+    if out is not None:
+        names = ("sweep.csv", "sweep.json") if grid else ("summary.csv", "scenario.json")
+        check_outputs(out, names, force=force, inputs=[run])
+    result = load_run(run)
     allies = list(ally) if ally else None
     if grid is not None:
-        sw = run_sweep(result, scen, grid[0], grid[1], allies=allies)
-        written = sw.save(out, force=force) if out is not None else {}
+        sw = run_sweep(result, scen, grid[0], grid[1], allies=allies, start=start)
+        written = sw.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**sw.to_json(), "written": [str(out / p) for p in written]})
             return
@@ -86,8 +90,8 @@ def scenario(
             for _, row in sw.table[sw.table["value"] == value].iterrows():
                 typer.echo(_fmt(row))
     else:
-        res = run_scenario(result, scen, allies=allies)
-        written = res.save(out, force=force) if out is not None else {}
+        res = run_scenario(result, scen, allies=allies, start=start)
+        written = res.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**res.to_json(), "written": [str(out / p) for p in written]})
             return

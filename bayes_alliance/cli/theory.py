@@ -13,7 +13,7 @@ from bayes_alliance.cli._common import echo_json, handle_errors
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
 
 app = typer.Typer(help="The formal bargaining model: equilibrium, hypotheses, theory priors.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 
 
 def _opt(default: float, text: str) -> Any:
@@ -139,11 +139,16 @@ def priors(
 def figure(
     out: Path = typer.Option(..., help="PNG file to write."),
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
 ) -> None:
     """Draw the comparative-statics figure (reassurance, effort, exit vs o and tau)."""
-    from bayes_alliance.io import write_with
+    from bayes_alliance.io import check_output_file, write_with
     from bayes_alliance.theory.plots import plot_statics
 
+    check_output_file(out, force=force)
     fig = plot_statics()
     path = write_with(out, lambda tmp: fig.savefig(tmp, format="png", dpi=120), force=force)
-    typer.echo(f"wrote {path}")
+    if as_json:
+        echo_json({"written": str(path)})
+    else:
+        typer.echo(f"wrote {path}")

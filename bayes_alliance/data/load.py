@@ -10,12 +10,14 @@ the loader.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 
 from bayes_alliance.data.build import real_panel
 from bayes_alliance.data.default import DEFAULT_NOTE, default_panel_path
 from bayes_alliance.data.panel import Panel, read_panel_file, validate_frame
+from bayes_alliance.errors import PanelError
 
 
 def load_panel(source: str | os.PathLike[str] | pd.DataFrame | Panel = "default", *,
@@ -47,9 +49,14 @@ def load_panel(source: str | os.PathLike[str] | pd.DataFrame | Panel = "default"
         return source
     if isinstance(source, pd.DataFrame):
         return validate_frame(source, drop_missing=drop_missing)
+    if not isinstance(source, str | os.PathLike):
+        raise PanelError(f"load_panel needs 'default', 'real', a CSV/Parquet path or a "
+                         f"DataFrame, got {source!r}")
     if str(source) == "default":
         return validate_frame(pd.read_csv(default_panel_path()), source="default",
                               drop_missing=drop_missing, synthetic=True, notes=(DEFAULT_NOTE,))
     if str(source) == "real":
         return real_panel()
-    return validate_frame(read_panel_file(source), source=str(source), drop_missing=drop_missing)
+    is_csv = Path(source).suffix.lower() in (".csv", ".txt", ".gz")
+    return validate_frame(read_panel_file(source), source=str(source), drop_missing=drop_missing,
+                          csv_lines=is_csv)

@@ -10,6 +10,8 @@ returns a :class:`Panel`: the frame sorted by (ally, year) plus provenance.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayes_alliance.constants import PATRON_CCODE
 from bayes_alliance.errors import PanelError
 from bayes_alliance.resources import data_path
 
@@ -50,23 +53,36 @@ POSITIVE: tuple[str, ...] = ("milex_gdp", "gdp")
 NONNEGATIVE: tuple[str, ...] = ("us_troops", "hns")
 NUMERIC: tuple[str, ...] = tuple(c for c in COLUMNS if c not in ("ally",))
 MAX_ROWS_SHOWN = 5
+#: first year of the Correlates of War state system; panels cannot start earlier
+FIRST_YEAR = 1816
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One violation of the panel contract."""
+    """One violation of the panel contract.
+
+    ``rows`` are 0-based positions in the input; :meth:`describe` shows them as
+    spreadsheet line numbers of a CSV file (header = line 1, so position ``i``
+    is line ``i + 2``) or as DataFrame row indexes.
+    """
 
     column: str
     rows: tuple[int, ...]
     message: str
     fix: str
 
-    def __str__(self) -> str:
-        shown = ", ".join(str(r) for r in self.rows[:MAX_ROWS_SHOWN])
+    def describe(self, lines: bool = False) -> str:
+        """One line: column, offending rows (as CSV ``lines`` or row indexes), fix."""
+        numbers = [r + 2 if lines else r for r in self.rows[:MAX_ROWS_SHOWN]]
+        shown = ", ".join(str(n) for n in numbers)
         extra = len(self.rows) - MAX_ROWS_SHOWN
         more = f" (+{extra} more)" if extra > 0 else ""
-        where = f" rows {shown}{more}:" if self.rows else ""
+        label = ("line" if len(self.rows) == 1 else "lines") if lines else "row index"
+        where = f" {label} {shown}{more}:" if self.rows else ""
         return f"column '{self.column}':{where} {self.message}. Fix: {self.fix}"
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,61 @@ class Panel:
 def cow_codes() -> pd.DataFrame:
     """Correlates of War state codes and abbreviations shipped in ``data/facts``."""
     return pd.read_csv(data_path("facts", "cow_country_codes.csv"))
+
+
+@cache
+def state_membership() -> pd.DataFrame:
+    """COW state-system membership spells (``abbrev``, ``first_year``, ``last_year``).
+
+    Shipped in ``data/facts/state_membership.csv``; an empty ``last_year``
+    means the state was still a member at the end of the source (2016).
+    """
+    return pd.read_csv(data_path("facts", "state_membership.csv"), dtype={"last_year": "Int64"})
+
+
+def _membership_problems(ally: pd.Series, year: pd.Series) -> list[Problem]:
+    """Rows naming a state in a year when it was not in the state system.
+
+    Only rows with a plausible year are checked (others have their own problem).
+    """
+    spells = state_membership()
+    plausible = (year >= FIRST_YEAR) & (year <= datetime.date.today().year)
+    rows = pd.DataFrame({"ally": ally.astype(str), "year": year})[plausible]
+    rows = rows.reset_index(names="_row")
+    joined = rows.merge(spells, left_on="ally", right_on="abbrev", how="left")
+    last = joined["last_year"].astype("Float64").fillna(np.inf).astype(float)
+    joined["_in"] = (joined["first_year"] <= joined["year"]) & (joined["year"] <= last)
+    member = joined.groupby("_row")["_in"].any()
+    out = rows.loc[~rows["_row"].map(member).astype(bool)]
+    problems = []
+    for code, bad in out.groupby("ally"):
+        own = spells[spells["abbrev"] == code]
+        spans = ", ".join(f"{f}-{'on' if pd.isna(t) else t}"
+                          for f, t in zip(own["first_year"], own["last_year"], strict=True))
+        mask = pd.Series(False, index=ally.index)
+        mask.loc[bad["_row"].to_numpy()] = True
+        problems.append(Problem(
+            "ally, year", _rows(mask),
+            f"{code} was not a state in {_years(bad['year'])} (state-system member {spans})",
+            "drop those rows or use the code of the state that existed then (e.g. Germany is "
+            "GFR until and GMY from unification in 1990); `bayes-alliance data codes` lists "
+            "the codes"))
+    return problems
+
+
+def _years(years: pd.Series) -> str:
+    shown = sorted({int(y) for y in years})
+    return ", ".join(map(str, shown[:5])) + (" ..." if len(shown) > 5 else "")
+
+
+def _suggest(code: str, known: set[str]) -> str:
+    """``"'rok' (did you mean ROK?)"`` for a lowercase, swapped or near-miss code."""
+    upper = code.strip().upper()
+    if upper in known:
+        return f"'{code}' (did you mean {upper}?)"
+    close = ([k for k in sorted(known) if sorted(k) == sorted(upper)]
+             or difflib.get_close_matches(upper, sorted(known), n=2, cutoff=0.6))
+    return f"'{code}' (did you mean {' or '.join(close[:3])}?)" if close else f"'{code}'"
 
 
 def _rows(mask: pd.Series) -> tuple[int, ...]:
@@ -197,6 +268,14 @@ def check_panel(df: pd.DataFrame, *, drop_missing: bool = False) -> tuple[list[P
         if bad.any():
             problems.append(Problem("year", _rows(bad), "years must be whole numbers, never empty",
                                     "write the calendar year, e.g. 1977"))
+        this_year = datetime.date.today().year
+        implausible = year.notna() & ((year < FIRST_YEAR) | (year > this_year))
+        if implausible.any():
+            problems.append(Problem(
+                "year", _rows(implausible),
+                f"years outside {FIRST_YEAR}-{this_year} ({_years(year[implausible])})",
+                f"write calendar years from {FIRST_YEAR} (the start of the state system) to "
+                f"{this_year}"))
     if "ally" in df:
         ally = df["ally"]
         empty = ally.isna() | (ally.astype(str).str.strip() == "")
@@ -207,12 +286,22 @@ def check_panel(df: pd.DataFrame, *, drop_missing: bool = False) -> tuple[list[P
         known = set(codes["abbrev"])
         unknown = ~empty & ~ally.astype(str).isin(known)
         if unknown.any():
-            names = sorted(set(ally[unknown].astype(str)))[:5]
+            codes_seen = sorted(set(ally[unknown].astype(str)))[:5]
+            names = ", ".join(_suggest(c, known) for c in codes_seen)
             problems.append(Problem(
                 "ally", _rows(unknown), f"unknown ally code(s) {names}",
-                "use Correlates of War state abbreviations (e.g. UKG, GFR, JPN, ROK); "
-                "`bayes-alliance data codes` lists them"))
-        elif "ccode" in values:
+                "use Correlates of War state abbreviations in capitals (e.g. UKG, GFR, JPN, "
+                "ROK); `bayes-alliance data codes` lists them"))
+        patron = ally.astype(str).map(dict(zip(codes["abbrev"], codes["ccode"], strict=True)))
+        patron = patron == PATRON_CCODE
+        if patron.any():
+            code = str(ally[patron].iloc[0])
+            problems.append(Problem(
+                "ally", _rows(patron), f"{code} is the patron, not an ally",
+                f"remove the {code} rows; the panel lists the patron's allies"))
+        if not unknown.any() and "year" in values and not (empty | values["year"].isna()).any():
+            problems += _membership_problems(ally, values["year"])
+        if not unknown.any() and "ccode" in values:
             expected = ally.astype(str).map(dict(zip(codes["abbrev"], codes["ccode"], strict=True)))
             mismatch = values["ccode"].notna() & (values["ccode"] != expected)
             if mismatch.any():
@@ -281,22 +370,27 @@ def check_panel(df: pd.DataFrame, *, drop_missing: bool = False) -> tuple[list[P
 
 def validate_frame(
     df: pd.DataFrame, *, source: str = "DataFrame", drop_missing: bool = False,
-    synthetic: bool = False, notes: tuple[str, ...] = (),
+    synthetic: bool = False, notes: tuple[str, ...] = (), csv_lines: bool = False,
 ) -> Panel:
     """Validate ``df`` and return a :class:`Panel`.
+
+    Parameters
+    ----------
+    csv_lines
+        ``df`` was read from a CSV file: name offending rows by their line in
+        the file (header = line 1) rather than by 0-based row index.
 
     Raises
     ------
     PanelError
-        Listing every problem: column, first offending rows (0-based, in input
-        order) and the fix.
+        Listing every problem: column, first offending rows and the fix.
     """
     if not isinstance(df, pd.DataFrame):
         raise PanelError(f"a panel must be a pandas DataFrame, got {type(df).__name__}")
     df = df.reset_index(drop=True)
     problems, keep = check_panel(df, drop_missing=drop_missing)
     if problems:
-        lines = "\n".join(f"  - {p}" for p in problems)
+        lines = "\n".join(f"  - {p.describe(csv_lines)}" for p in problems)
         raise PanelError(f"panel from {source} has {len(problems)} problem(s):\n{lines}")
     out = df.loc[keep].copy()
     out["ally"] = out["ally"].astype(str)
@@ -324,8 +418,24 @@ def read_panel_file(path: str | os.PathLike[str]) -> pd.DataFrame:
         if p.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(p)
         if p.suffix.lower() in (".csv", ".txt", ".gz"):
-            return pd.read_csv(p)
+            return _check_delimiter(pd.read_csv(p), p)
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        if isinstance(err, PanelError):
+            raise
         raise PanelError(f"cannot read panel file {p}: {err}. Fix: save it as UTF-8 CSV "
                          "with a header row, or as Parquet") from err
     raise PanelError(f"panel file {p} has an unknown extension '{p.suffix}'; use .csv or .parquet")
+
+
+def _check_delimiter(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Reject a CSV whose header is one column holding ';' or tab separated names."""
+    if len(df.columns) == 1:
+        header = str(df.columns[0])
+        for sep, name in ((";", "';'"), ("\t", "a tab")):
+            if sep in header:
+                raise PanelError(
+                    f"panel file {path} looks like {name}-separated values (its header is one "
+                    f"column: '{header[:60]}'). Fix: save it with commas as separators, e.g. "
+                    "pandas.read_csv(path, sep=';').to_csv(path, index=False)")
+    return df
+

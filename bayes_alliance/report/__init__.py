@@ -4,7 +4,8 @@
 as base64 PNG, inline CSS, no external requests), ``summary.md``,
 ``figures/*.png`` and ``tables/*.csv`` into a temporary folder beside
 ``out_dir`` and renames it into place at the end, so a report appears whole or
-not at all.
+not at all. The folder carries the marker ``.bayes_alliance-report``; ``force``
+replaces only such folders (see :mod:`bayes_alliance.io`).
 """
 
 from __future__ import annotations
@@ -18,33 +19,37 @@ from typing import Any
 
 from bayes_alliance.diagnostics import as_named_runs, require_groups
 from bayes_alliance.errors import ReportError
+from bayes_alliance.io import check_output_dir, replace_dir
 from bayes_alliance.report.content import build_content, slug
 from bayes_alliance.report.render import render_html, render_markdown
 from bayes_alliance.resources import package_version
 
 #: dots per inch of the PNG figures
 DPI = 100
+#: marker kind of report folders (``.bayes_alliance-report``): ``force`` replaces only those
+KIND = "report"
 
 
-def _check_out_dir(out_dir: Path, force: bool) -> None:
-    if out_dir.exists() and not force:
-        raise ReportError(f"{out_dir} exists; pass force=True (CLI: --force) to replace it")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportError(f"{out_dir} exists and is not a folder; remove it or choose "
-                          "another --out")
+def _check_out_dir(out_dir: Path, force: bool, inputs: Sequence[str | os.PathLike[str]]) -> None:
+    try:
+        check_output_dir(out_dir, kind=KIND, force=force, inputs=inputs)
+    except FileExistsError as err:
+        raise ReportError(str(err)) from None
 
 
 def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
                  force: bool = False, scenarios: Sequence[Any] | None = None,
-                 hypotheses: Sequence[Any] | None = None) -> tuple[Path, dict[str, Any]]:
+                 hypotheses: Sequence[Any] | None = None,
+                 inputs: Sequence[str | os.PathLike[str]] = ()) -> tuple[Path, dict[str, Any]]:
     """Write the report and return its folder and headline numbers.
 
     Same arguments as :func:`write_report`, plus ``hypotheses`` (defaults to
-    :data:`bayes_alliance.theory.HYPOTHESES`). The numbers are those of
+    :data:`bayes_alliance.theory.HYPOTHESES`) and ``inputs`` (the run files
+    read, which ``out_dir`` must not contain). The numbers are those of
     ``summary.md`` (convergence and LOO per run, hypothesis probabilities).
     """
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir, force)
+    _check_out_dir(out_dir, force, inputs)
     runs = as_named_runs(result_or_results)
     for name, r in runs.items():
         require_groups(r, where=f"run '{name}'")
@@ -66,7 +71,10 @@ def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
                                         encoding="utf-8")
         (tmp / "summary.md").write_text(render_markdown(content), encoding="utf-8")
         os.chmod(tmp, 0o777 & ~_umask())
-        _move_into_place(tmp, out_dir, force)
+        try:
+            replace_dir(tmp, out_dir, kind=KIND, force=force)
+        except FileExistsError as err:  # appeared while we were writing
+            raise ReportError(str(err)) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -87,7 +95,9 @@ def write_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
         Report folder; gets ``index.html``, ``summary.md``, ``figures/`` and
         ``tables/``.
     force
-        Replace an existing ``out_dir``.
+        Replace an existing ``out_dir`` written by an earlier report (it holds
+        the marker ``.bayes_alliance-report``). Other non-empty folders, the
+        current folder and folders holding the run files are never replaced.
     scenarios
         Optional scenario results: objects with ``name``, ``description``,
         ``summary`` (a DataFrame) and ``figures`` (name -> matplotlib Figure).
@@ -100,8 +110,8 @@ def write_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
     Raises
     ------
     ReportError
-        When ``out_dir`` exists without ``force``, or a run lacks the
-        posterior-predictive or log-likelihood groups.
+        When ``out_dir`` exists without ``force`` or is not a report folder,
+        or a run lacks the posterior-predictive or log-likelihood groups.
     """
     path, _ = build_report(result_or_results, out_dir, force=force, scenarios=scenarios)
     return path
@@ -111,23 +121,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _move_into_place(tmp: Path, out_dir: Path, force: bool) -> None:
-    """Rename ``tmp`` to ``out_dir``, replacing an existing folder only with ``force``."""
-    if not out_dir.exists():
-        os.rename(tmp, out_dir)
-        return
-    if not force:  # appeared while we were writing
-        raise ReportError(f"{out_dir} exists; pass force=True (CLI: --force) to replace it")
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    os.rename(out_dir, old)
-    try:
-        os.rename(tmp, out_dir)
-    except OSError:
-        os.rename(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 __all__ = ["build_report", "write_report"]

@@ -118,7 +118,8 @@ def rank_figure(result: FitResult) -> Figure:
         pc = az.plot_rank(tree, backend="matplotlib", col_wrap=4,
                           figure_kwargs={"figsize": (12, 5.5), "layout": "constrained"})
     fig = _arviz_figure(pc)
-    fig.suptitle("Rank ECDF difference per chain (inside the band: chains agree)")
+    fig.suptitle("Rank ECDF difference per chain (near 0 everywhere: chains agree; "
+                 "highlighted points: ranks the multi-chain test flags as non-uniform)")
     return fig
 
 

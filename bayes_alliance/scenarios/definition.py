@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -101,6 +102,12 @@ class Scenario:
             raise ScenarioError("no allies given")
         return replace(self, allies=tuple(str(a) for a in allies))
 
+    def with_start(self, start: int) -> Scenario:
+        """The same scenario starting in another year (its horizon unchanged)."""
+        if not isinstance(start, numbers.Integral) or isinstance(start, bool):
+            raise ScenarioError(f"start must be a year (integer), got {start!r}")
+        return replace(self, start=int(start))
+
     def with_value(self, key: str, value: float) -> Scenario:
         """The scenario with intervention ``key`` (``variable.op``) set to ``value``.
 
@@ -136,17 +143,27 @@ def available_scenarios() -> list[str]:
     return shipped_names("scenarios")
 
 
-def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
-    """Load a preset by name (``"carter-1977-korea"``) or a scenario TOML file.
+def load_scenario(name_or_path: str | os.PathLike[str] | Scenario | dict[str, Any]
+                  ) -> Scenario:
+    """Load a preset by name (``"carter-1977-korea"``), a scenario TOML file or a dict.
+
+    A dict has the keys of the TOML file (``name``, ``allies``, ``start``,
+    ``interventions``, ...; see the module docstring).
 
     Raises
     ------
     ScenarioError
         For an unknown preset, unreadable TOML, unknown keys or values outside
-        their domain; the message lists what is valid.
+        their domain, or another type; the message lists what is valid.
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
+    if isinstance(name_or_path, dict):
+        return parse_scenario(name_or_path, where="scenario dict")
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise ScenarioError("a scenario is a preset name (e.g. 'carter-1977-korea'), a TOML "
+                            "path, a dict with the TOML keys, or a Scenario; got "
+                            f"{type(name_or_path).__name__}")
     raw, path = read_shipped_toml(name_or_path, ("scenarios",), kind="preset scenario",
                                   error=ScenarioError)
     return parse_scenario(raw, where=path.name)

@@ -184,8 +184,8 @@ def resolve_allies(tokens: tuple[str, ...], fitted: list[str]) -> tuple[list[str
     return sorted(chosen), explicit
 
 
-def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None = None
-            ) -> Prepared:
+def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None = None,
+            start: int | None = None) -> Prepared:
     """Check ``scenario`` against the fit and build the factual inputs of its rows.
 
     Raises
@@ -197,6 +197,8 @@ def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None =
     scen = load_scenario(scenario)
     if allies:
         scen = scen.with_allies(allies)
+    if start is not None:
+        scen = scen.with_start(start)
     spec: ModelSpec = result.spec
     train = result.panel.frame.reset_index(drop=True)
     fit_allies = sorted(train["ally"].astype(str).unique().tolist())
@@ -217,7 +219,8 @@ def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None =
     first, last = fit_years[0], fit_years[-1]
     if not first <= scen.start <= last:
         raise ScenarioError(f"scenario '{scen.name}': start year {scen.start} is outside the "
-                            f"data ({first}-{last})")
+                            f"data, which cover {first}-{last}; pass another start year in "
+                            f"that range (CLI: --start YEAR, Python: start=YEAR)")
     end = last if scen.horizon is None else scen.start + scen.horizon - 1
     if end > last:
         raise ScenarioError(f"scenario '{scen.name}': horizon {scen.horizon} runs to {end}, "
@@ -361,8 +364,8 @@ def posterior_draws(result: Any, prep: Prepared) -> Draws:
     return Draws.from_posterior(result.idata["posterior"], prep.spec, prep.allies)
 
 
-def run_scenario(result: Any, scenario: str | Scenario, *,
-                 allies: list[str] | None = None) -> Any:
+def run_scenario(result: Any, scenario: str | Scenario | dict[str, Any], *,
+                 allies: list[str] | None = None, start: int | None = None) -> Any:
     """Evaluate ``scenario`` on a fitted model.
 
     Parameters
@@ -370,9 +373,11 @@ def run_scenario(result: Any, scenario: str | Scenario, *,
     result
         A :class:`~bayes_alliance.results.FitResult`.
     scenario
-        Preset name, TOML path or :class:`Scenario`.
+        Preset name, TOML path, dict with the TOML keys, or :class:`Scenario`.
     allies
         Ally codes or groups replacing the scenario's own.
+    start
+        First year of the intervention, replacing the scenario's own.
 
     Returns
     -------
@@ -380,7 +385,7 @@ def run_scenario(result: Any, scenario: str | Scenario, *,
         Factual and counterfactual draws per ally-year, their difference,
         the tidy summary and figures.
     """
-    prep = prepare(result, scenario, allies=allies)
+    prep = prepare(result, scenario, allies=allies, start=start)
     draws = posterior_draws(result, prep)
     factual = evaluate(prep, draws, prep.factual)
     cf_inputs, shift = intervened(prep)
@@ -388,8 +393,9 @@ def run_scenario(result: Any, scenario: str | Scenario, *,
     return ScenarioResult(prep, factual, counterfactual)
 
 
-def sweep(result: Any, scenario: str | Scenario, key: str, values: list[float], *,
-          allies: list[str] | None = None) -> Any:
+def sweep(result: Any, scenario: str | Scenario | dict[str, Any], key: str,
+          values: list[float], *, allies: list[str] | None = None,
+          start: int | None = None) -> Any:
     """Dose-response: the scenario's average effect for each value of one intervention.
 
     Parameters
@@ -411,6 +417,8 @@ def sweep(result: Any, scenario: str | Scenario, key: str, values: list[float], 
     base = load_scenario(scenario)
     if allies:
         base = base.with_allies(allies)
+    if start is not None:
+        base = base.with_start(start)
     grid = [base.with_value(key, float(v)) for v in values]  # validates every value first
     prep = prepare(result, grid[0])
     draws = posterior_draws(result, prep)

@@ -10,6 +10,8 @@ effect's interval reflects posterior uncertainty about the average effect.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ import xarray as xr
 
 from bayes_alliance.constants import CI_PROB
 from bayes_alliance.errors import ScenarioError
-from bayes_alliance.io import write_with
+from bayes_alliance.io import check_output_file, write_with
 from bayes_alliance.scenarios.definition import Scenario
 from bayes_alliance.scenarios.labels import outcome_label
 from bayes_alliance.scenarios.plots import effects_figure, sweep_figure, trajectory_figure
@@ -86,6 +88,8 @@ class ScenarioResult:
         self.counterfactual = counterfactual
         self.notes: list[str] = list(prep.notes)
         self.outcomes = list(prep.spec.outcome_names)
+        if "intervene" in self.outcomes:
+            self.notes.append(participation_note(self.rows["year"]))
         self.labels = {o.name: outcome_label(o) for o in prep.spec.outcomes}
         self.summary: pd.DataFrame = self._summary()
 
@@ -184,19 +188,21 @@ class ScenarioResult:
             "notes": self.notes,
         }
 
-    def save(self, out_dir: str | Path, *, force: bool = False) -> dict[str, Path]:
+    def save(self, out_dir: str | Path, *, force: bool = False,
+             inputs: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Path]:
         """Write ``summary.csv``, ``scenario.json`` and ``figures/*.png``, each atomically.
 
         Raises
         ------
         ScenarioError
-            When ``out_dir`` exists and is not empty and ``force`` is False.
+            When one of these files exists and ``force`` is False, or is one of
+            ``inputs`` (other files in ``out_dir`` are left alone).
         """
         return _save(Path(out_dir), force, {
             "summary.csv": lambda p: self.summary.to_csv(p, index=False),
             "scenario.json": lambda p: p.write_text(_dumps(self.to_json()), encoding="utf-8"),
             **{f"figures/{k}.png": _png(fig) for k, fig in self.figures.items()},
-        })
+        }, inputs)
 
 
 class SweepResult:
@@ -221,13 +227,33 @@ class SweepResult:
         return {"scenario": self.scenario.to_dict(), "key": self.key, "values": self.values,
                 "interval": CI_PROB, "table": _records(self.table), "notes": self.notes}
 
-    def save(self, out_dir: str | Path, *, force: bool = False) -> dict[str, Path]:
-        """Write ``sweep.csv``, ``sweep.json`` and ``figures/sweep.png`` atomically."""
+    def save(self, out_dir: str | Path, *, force: bool = False,
+             inputs: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Path]:
+        """Write ``sweep.csv``, ``sweep.json`` and ``figures/sweep.png`` atomically.
+
+        Same rules as :meth:`ScenarioResult.save`.
+        """
         return _save(Path(out_dir), force, {
             "sweep.csv": lambda p: self.table.to_csv(p, index=False),
             "sweep.json": lambda p: p.write_text(_dumps(self.to_json()), encoding="utf-8"),
             "figures/sweep.png": _png(self.figure),
-        })
+        }, inputs)
+
+
+def participation_note(years: pd.Series) -> str:
+    """What the war-participation probability means, in particular in years without a war."""
+    from bayes_alliance.data.build_outcomes import intervention_years
+
+    wars = intervention_years()
+    peace = sorted({int(y) for y in years} - wars)
+    text = ("war participation probability: the chance that the ally would join a US-led war "
+            "if one were under way that year, given its covariates")
+    if not peace:
+        return text + "; every year of this scenario had a US-led war"
+    shown = ", ".join(map(str, peace[:8])) + (" ..." if len(peace) > 8 else "")
+    return (text + f". {len(peace)} of its years had no US-led war ({shown}); there the "
+            "number is hypothetical (what the ally would do were a war to start), not a "
+            "forecast that it fights")
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -250,11 +276,32 @@ def _png(fig: Any) -> Any:
     return lambda p: fig.savefig(p, format="png", dpi=110)
 
 
-def _save(out_dir: Path, force: bool, writers: dict[str, Any]) -> dict[str, Path]:
+def check_outputs(out_dir: Path, names: Iterable[str], *, force: bool,
+                  inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Check that the files ``names`` may be written into ``out_dir``.
 
-    if out_dir.exists() and any(out_dir.iterdir()) and not force:
-        raise ScenarioError(f"{out_dir} exists and is not empty; pass force=True "
-                            "(CLI: --force) to replace its files")
+    ``force`` replaces only these files; other files in the folder and the
+    inputs are never touched (:func:`bayes_alliance.io.check_output_file`).
+
+    Raises
+    ------
+    ScenarioError
+        When a file exists without ``force``, is a folder, or is an input.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ScenarioError(f"--out {out_dir} is a file; give a folder for the scenario files")
+    inputs = list(inputs)
+    for name in names:
+        try:
+            check_output_file(out_dir / name, force=force, inputs=inputs)
+        except FileExistsError as err:
+            raise ScenarioError(str(err)) from None
+
+
+def _save(out_dir: Path, force: bool, writers: dict[str, Any],
+          inputs: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Path]:
+
+    check_outputs(out_dir, writers, force=force, inputs=inputs)
     written = {}
     for name, writer in writers.items():
         written[name] = write_with(out_dir / name, writer, force=True)
