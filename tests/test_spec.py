@@ -95,9 +95,9 @@ name = "p"
 "beta[milex, threat]" = { dist = "Normal", mu = 0.3, sigma = 0.1 }
 "beta[exit, threat]" = { dist = "Normal", mu = 0.3, sigma = 0.1 }
 "sd_ally" = { dist = "HalfNormal", sigma = 1.0 }
-"phi_reassure" = { dist = "Gamma", alpha = 2.0, beta = 0.2 }
-"sigma_milex" = { dist = "HalfNormal", sigma = 0.5 }
-"nu_milex" = { dist = "Gamma", alpha = 2.0, beta = 0.1 }
+"phi" = { dist = "Gamma", alpha = 2.0, beta = 0.2 }
+"sigma" = { dist = "HalfNormal", sigma = 0.5 }
+"nu" = { dist = "Gamma", alpha = 2.0, beta = 0.1 }
 """)
     spec = parse_spec(raw_spec(), where="x")
     resolved = resolve_priors(spec, path)

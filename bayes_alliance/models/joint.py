@@ -39,6 +39,16 @@ ally: :meth:`ModelSpec.centering_for`) then draws the ally intercepts
 :math:`a_i = \alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly, which mixes
 well in that regime. Missing outcomes are masked: only observed rows enter each
 likelihood (index vectors ``idx_<outcome>``).
+
+The likelihood of each outcome comes from its family in
+:mod:`bayes_alliance.models.families`. Each outcome's :math:`\eta` is built over
+*all* rows of the ``pm.Data`` inputs and returned in :class:`ModelGraph` (not as a
+``Deterministic``, so it is not stored with every draw); the
+:class:`~bayes_alliance.models.predictor.Predictor` compiles that graph once to
+evaluate it on new rows. A ``latent_shift`` input :math:`\delta_r` (zero when
+fitting) moves :math:`\tilde\eta_R` by :math:`\delta_r` and the latent outcome's
+own predictor by :math:`\delta_r` times the denominator above (a shift of the
+latent intensity by :math:`\delta_r` of its sd), for scenarios.
 """
 
 from __future__ import annotations
@@ -53,8 +63,12 @@ import pytensor.tensor as pt
 from bayes_alliance.constants import ALLY, OUTCOME, YEAR
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.models.design import Scaling, covariate_matrix, latent_multipliers
+from bayes_alliance.models.families import family
 from bayes_alliance.models.priors import ResolvedPriors
-from bayes_alliance.models.spec import COUNT_FAMILIES, ModelSpec, OutcomeSpec
+from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+
+#: ``pm.Data`` inputs shared by all outcomes (besides ``X_<o>`` and ``M_<o>``)
+ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure", "latent_shift")
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,23 @@ class Inputs:
     ally_idx: np.ndarray
     year_idx: np.ndarray
     log_exposure: np.ndarray
+    latent_shift: np.ndarray  # shift of the standardised latent intensity (0: factual)
+
+    def values(self, spec: ModelSpec) -> dict[str, np.ndarray]:
+        """The arrays by ``pm.Data`` name (``X_<o>``, ``M_<o>``, :data:`ROW_INPUTS`)."""
+        out = {name: getattr(self, name) for name in ROW_INPUTS}
+        for o in spec.outcomes:
+            out[f"X_{o.name}"] = self.X[o.name]
+            out[f"M_{o.name}"] = self.M[o.name]
+        return out
+
+
+@dataclass(frozen=True)
+class ModelGraph:
+    """The PyMC model and each outcome's linear predictor over all input rows."""
+
+    model: pm.Model
+    eta: dict[str, pt.TensorVariable]
 
 
 def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: list[str],
@@ -86,6 +117,7 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         ally_idx=frame["ally"].map(ally_pos).to_numpy("int64"),
         year_idx=frame["year"].map(year_pos).fillna(0).to_numpy("int64"),
         log_exposure=log_exposure,
+        latent_shift=np.zeros(len(frame)),
     )
 
 
@@ -98,11 +130,8 @@ def observed_rows(outcome: OutcomeSpec, frame: pd.DataFrame) -> np.ndarray:
 
 
 def observed_values(outcome: OutcomeSpec, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Observed values on the model's scale (log for the lognormal families)."""
-    y = frame[outcome.column].to_numpy(float)[rows]
-    if outcome.family in ("lognormal_t", "lognormal"):
-        return np.log(y)
-    return y.astype("int64")
+    """Observed values on the likelihood's scale (:meth:`Family.transform`)."""
+    return family(outcome.family).transform(frame[outcome.column].to_numpy(float)[rows])
 
 
 def _prior_var(name: str, resolved: ResolvedPriors, family: str, index: list[tuple[str, ...]],
@@ -116,13 +145,13 @@ def _prior_var(name: str, resolved: ResolvedPriors, family: str, index: list[tup
     return cls(name, **params, dims=dims)
 
 
-def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
-                     scaling: Scaling) -> pm.Model:
-    """Build the PyMC model of ``spec`` on ``panel``.
+def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
+                      scaling: Scaling) -> ModelGraph:
+    """Build the PyMC model of ``spec`` on ``panel`` and its linear predictors.
 
     Every input a counterfactual may change is a ``pm.Data`` container
     (``X_<outcome>``, ``M_<outcome>``, ``ally_idx``, ``year_idx``,
-    ``log_exposure``, ``idx_<outcome>``, ``y_<outcome>``).
+    ``log_exposure``, ``latent_shift``, ``idx_<outcome>``, ``y_<outcome>``).
     """
     frame = panel.frame
     allies, years = panel.allies, panel.years
@@ -142,6 +171,7 @@ def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
         ally_idx = pm.Data("ally_idx", inputs.ally_idx, dims="obs")
         year_idx = pm.Data("year_idx", inputs.year_idx, dims="obs")
         log_exposure = pm.Data("log_exposure", inputs.log_exposure, dims="obs")
+        latent_shift = pm.Data("latent_shift", inputs.latent_shift, dims="obs")
         X = {o.name: pm.Data(f"X_{o.name}", inputs.X[o.name], dims=("obs", f"xterm_{o.name}"))
              for o in spec.outcomes}
         M = {o.name: pm.Data(f"M_{o.name}", inputs.M[o.name], dims=("obs", f"lterm_{o.name}"))
@@ -196,41 +226,32 @@ def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             x_cov = np.atleast_2d(np.cov(x_train, rowvar=False, bias=True))
             b_r = beta[lat.name][: len(lat.covariate_terms)]
             scale = pt.sqrt(sd[r] ** 2 + b_r @ x_cov @ b_r)
-            latent_std = (u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r) / scale
+            latent_std = (u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r) / scale + latent_shift
 
+        etas = {}
         for j, o in enumerate(spec.outcomes):
             n_cov = len(o.covariate_terms)
             eta = intercept[j] + u[ally_idx, j] + X[o.name] @ beta[o.name][:n_cov]
             if o.latent_terms:
                 eta = eta + latent_std * (M[o.name] @ beta[o.name][n_cov:])
+            if o.name == spec.latent_outcome:
+                eta = eta + scale * latent_shift
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
+            etas[o.name] = eta
             idx = pm.Data(f"idx_{o.name}", rows[o.name], dims=f"obs_{o.name}")
             y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows[o.name]),
                         dims=f"obs_{o.name}")
             _likelihood(o, eta[idx], log_exposure[idx], y, resolved)
-    return model
+    return ModelGraph(model, etas)
 
 
 def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors) -> None:
-    dims = f"obs_{o.name}"
-    if o.family == "negative_binomial":
-        phi = _prior_var(f"phi_{o.name}", resolved, "phi_reassure", [(o.name,)])
-        pm.NegativeBinomial(o.name, mu=pt.exp(log_exposure + eta), alpha=phi, observed=y,
-                            dims=dims)
-    elif o.family == "poisson":
-        pm.Poisson(o.name, mu=pt.exp(log_exposure + eta), observed=y, dims=dims)
-    elif o.family in ("lognormal_t", "lognormal"):
-        sigma = _prior_var(f"sigma_{o.name}", resolved, "sigma_milex", [(o.name,)])
-        if o.family == "lognormal_t":
-            nu = _prior_var(f"nu_{o.name}", resolved, "nu_milex", [(o.name,)])
-            pm.StudentT(o.name, nu=nu, mu=eta, sigma=sigma, observed=y, dims=dims)
-        else:
-            pm.Normal(o.name, mu=eta, sigma=sigma, observed=y, dims=dims)
-    elif o.family == "bernoulli":
-        pm.Bernoulli(o.name, logit_p=eta, observed=y, dims=dims)
-    else:  # pragma: no cover - families are validated in spec.py
-        raise AssertionError(o.family)
+    fam = family(o.family)
+    aux = {a.name: _prior_var(a.variable(o.name), resolved, a.name, [(o.name,)])
+           for a in fam.aux}
+    dist, kwargs = fam.distribution(eta, log_exposure, aux)
+    dist(o.name, **kwargs, observed=y, dims=f"obs_{o.name}")
 
 
-__all__ = ["COUNT_FAMILIES", "Inputs", "build_pymc_model", "make_inputs", "observed_rows"]
+__all__ = ["Inputs", "ModelGraph", "build_model_graph", "make_inputs", "observed_rows"]

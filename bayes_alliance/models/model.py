@@ -18,7 +18,8 @@ import pymc as pm
 from bayes_alliance.data.panel import Panel, load_panel
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.design import Scaling
-from bayes_alliance.models.joint import build_pymc_model, observed_rows
+from bayes_alliance.models.families import family
+from bayes_alliance.models.joint import ModelGraph, build_model_graph, observed_rows
 from bayes_alliance.models.priors import PriorSet, ResolvedPriors, resolve_priors
 from bayes_alliance.models.spec import ModelSpec, check_spec_against_panel, load_spec
 
@@ -72,9 +73,14 @@ class AllianceModel:
         return cls(model_spec, validated, resolved, scaling)
 
     @cached_property
+    def graph(self) -> ModelGraph:
+        """The PyMC model and its per-outcome linear predictors (built on first access)."""
+        return build_model_graph(self.spec, self.panel, self.priors, self.scaling)
+
+    @property
     def pymc_model(self) -> pm.Model:
-        """The PyMC model (built on first access)."""
-        return build_pymc_model(self.spec, self.panel, self.priors, self.scaling)
+        """The PyMC model."""
+        return self.graph.model
 
     @property
     def outcome_names(self) -> tuple[str, ...]:
@@ -154,9 +160,7 @@ class AllianceModel:
         frame = self.panel.frame.copy()
         for o in self.spec.outcomes:
             rows = observed_rows(o, frame)
-            y = np.asarray(values[o.name], float)
-            if o.family in ("lognormal_t", "lognormal"):
-                y = np.exp(y)
+            y = family(o.family).inverse_transform(values[o.name])
             col = np.full(len(frame), np.nan)
             col[rows] = y
             frame[o.column] = col

@@ -20,17 +20,9 @@ from typing import Any
 
 from bayes_alliance.data.panel import COVARIATES, Panel
 from bayes_alliance.errors import SpecError
+from bayes_alliance.models.families import FAMILIES, exposure_families, family
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
-#: likelihood family -> (kind of column it fits, description)
-FAMILIES: dict[str, tuple[str, str]] = {
-    "negative_binomial": ("count", "NegativeBinomial(exposure * exp(eta), phi)"),
-    "poisson": ("count", "Poisson(exposure * exp(eta))"),
-    "lognormal_t": ("positive", "log(y) ~ StudentT(nu, eta, sigma)"),
-    "lognormal": ("positive", "log(y) ~ Normal(eta, sigma)"),
-    "bernoulli": ("binary", "Bernoulli(logit^-1(eta))"),
-}
-COUNT_FAMILIES = ("negative_binomial", "poisson")
 TRANSFORMS = ("identity", "log", "log1p")
 YEAR_EFFECT_KINDS = ("none", "iid")
 LATENT = "reassurance"
@@ -137,13 +129,13 @@ class ModelSpec:
         form (:math:`u_i = L z_i`) when they do not. ``"auto"`` centres when
         :math:`\min_k \operatorname{median}_i n_{ik} \ge` :data:`AUTO_CENTER_MIN_ROWS`,
         with :math:`n_{ik}` the observed rows of ally :math:`i` in outcome :math:`k`,
-        over the count and continuous outcomes (a Bernoulli row says little about an
-        ally's effect, so binary outcomes are not counted).
+        over the count and continuous outcomes (a binary row says little about an
+        ally's effect, so outcomes of a ``binary`` family are not counted).
         """
         if self.centered != "auto":
             return self
         frame = panel.frame
-        informative = [o.column for o in self.outcomes if o.family != "bernoulli"]
+        informative = [o.column for o in self.outcomes if family(o.family).kind != "binary"]
         if not informative or not all(c in frame for c in informative):
             rows = float(frame.groupby("ally", observed=True).size().median())
         else:
@@ -242,9 +234,9 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
             _unknown("term part", set(_term_parts(term)), (*COVARIATES, LATENT),
                      f"{here} term '{term}'")
         exposure = o.get("exposure")
-        if exposure is not None and o["family"] not in COUNT_FAMILIES:
-            raise SpecError(f"{here}: 'exposure' only applies to count families "
-                            f"({', '.join(COUNT_FAMILIES)})")
+        if exposure is not None and not FAMILIES[o["family"]].uses_exposure:
+            raise SpecError(f"{here}: 'exposure' only applies to the families "
+                            f"{', '.join(exposure_families())}")
         outcomes.append(OutcomeSpec(name=o["name"], column=o["column"], family=o["family"],
                                     terms=tuple(":".join(_term_parts(t)) for t in o["terms"]),
                                     exposure=exposure, optional=bool(o.get("optional", False))))
@@ -288,17 +280,12 @@ def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
         if col.empty:
             raise SpecError(f"outcome '{o.name}': column '{o.column}' has no observed values; "
                             "mark the outcome `optional = true` or drop it from the spec")
-        fits = {
-            "count": bool(((col >= 0) & (col == col.round())).all()),
-            "positive": bool((col > 0).all()),
-            "binary": bool(col.isin([0, 1]).all()),
-        }
-        kind = FAMILIES[o.family][0]
-        if not fits[kind]:
-            fitting = [f for f, (k, _) in FAMILIES.items() if fits[k]] or ["none"]
-            raise SpecError(f"outcome '{o.name}': family '{o.family}' needs {kind} values but "
-                            f"column '{o.column}' has others; families that fit it: "
-                            f"{', '.join(fitting)}")
+        fam = family(o.family)
+        if not fam.accepts(col):
+            fitting = [n for n, f in FAMILIES.items() if f.accepts(col)] or ["none"]
+            raise SpecError(f"outcome '{o.name}': family '{o.family}' needs {fam.support} "
+                            f"values but column '{o.column}' has others; families that fit "
+                            f"it: {', '.join(fitting)}")
         if o.exposure is not None and o.exposure not in frame:
             raise SpecError(f"outcome '{o.name}': exposure column '{o.exposure}' is not in the "
                             "panel")
