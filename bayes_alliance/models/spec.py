@@ -2,11 +2,14 @@
 
 A spec names the outcomes (column, likelihood family, terms), how covariates
 are transformed, the ally and year effects and the default prior set. Terms are
-panel covariates, interactions ``a:b`` and the latent reassurance intensity
-``reassurance`` (optionally interacted, e.g. ``reassurance:retrench``).
-Everything is checked against closed registries; an unknown key, column,
-family or term raises :class:`~bayes_alliance.errors.SpecError` listing what is
-valid.
+panel columns, interactions ``a:b`` and the latent reassurance intensity
+``reassurance`` (optionally interacted, e.g. ``reassurance:retrench``). The named
+covariates (:data:`~bayes_alliance.data.panel.COVARIATES`) keep their meaning;
+any other numeric column of the panel may enter a term too, with the identity
+transform unless ``[covariates]`` names another. Keys and families are checked
+against closed registries when the spec is read, columns against the panel
+(:func:`check_terms_against_panel`); anything unknown raises
+:class:`~bayes_alliance.errors.SpecError` listing what is valid.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import json
 import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from bayes_alliance.data.panel import COVARIATES, Panel
 from bayes_alliance.errors import SpecError
@@ -99,9 +105,10 @@ class ModelSpec:
         return dict(self.transforms).get(covariate, "identity")
 
     def covariates_used(self) -> tuple[str, ...]:
-        """Covariates entering any term, in panel order."""
-        used = {part for o in self.outcomes for t in o.terms for part in t.split(":")}
-        return tuple(c for c in COVARIATES if c in used)
+        """Columns entering any term: named covariates in panel order, then others in order."""
+        used = dict.fromkeys(part for o in self.outcomes for t in o.terms
+                             for part in t.split(":") if part != LATENT)
+        return (*(c for c in COVARIATES if c in used), *(c for c in used if c not in COVARIATES))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec."""
@@ -208,7 +215,6 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
     if raw.get("schema_version", 1) != 1:
         raise SpecError(f"{where}: schema_version {raw['schema_version']} is not supported (use 1)")
     transforms = raw.get("covariates", {})
-    _unknown("covariate", set(transforms), COVARIATES, f"{where} [covariates]")
     for cov, tr in transforms.items():
         if tr not in TRANSFORMS:
             raise SpecError(f"{where} [covariates]: transform '{tr}' of '{cov}' is unknown; "
@@ -231,8 +237,9 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         if o["family"] not in FAMILIES:
             _unknown("family", {o["family"]}, tuple(FAMILIES), here)
         for term in o["terms"]:
-            _unknown("term part", set(_term_parts(term)), (*COVARIATES, LATENT),
-                     f"{here} term '{term}'")
+            if not all(_term_parts(term)):
+                raise SpecError(f"{here}: term '{term}' has an empty part; write a column "
+                                "name or an interaction such as 'threat:retrench'")
         exposure = o.get("exposure")
         if exposure is not None and not FAMILIES[o["family"]].uses_exposure:
             raise SpecError(f"{here}: 'exposure' only applies to the families "
@@ -260,6 +267,37 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         centered=_centering(ally.get("centered", "auto"), where),
         year_effects=kind, latent_outcome=latent if latent in names else None,
     )
+
+
+def check_terms_against_panel(spec: ModelSpec, panel: Panel) -> None:
+    """Check that every column a term uses is a numeric, complete column of the panel.
+
+    Raises
+    ------
+    SpecError
+        Naming the column, and the numeric columns that could be used instead.
+    """
+    frame = panel.frame
+    outcome_columns = {o.column for o in spec.outcomes}
+    numeric = [c for c in frame.columns if c not in ("ally", "ccode", *outcome_columns)
+               and pd.api.types.is_numeric_dtype(frame[c])]
+    for cov in spec.covariates_used():
+        if cov in outcome_columns:
+            raise SpecError(f"term column '{cov}' is an outcome of spec '{spec.name}'; an "
+                            "outcome cannot be a predictor")
+        if cov not in frame:
+            close = difflib.get_close_matches(cov, numeric, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise SpecError(f"term column '{cov}' is not in the panel{hint}; numeric columns: "
+                            f"{', '.join(numeric)}")
+        if cov not in numeric:
+            raise SpecError(f"term column '{cov}' is not numeric (dtype {frame[cov].dtype}); "
+                            f"a predictor must be a numeric column: {', '.join(numeric)}")
+        missing = frame[cov].isna().to_numpy()
+        if missing.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(missing)[:5])
+            raise SpecError(f"term column '{cov}' has {int(missing.sum())} missing value(s) "
+                            f"(row index {rows}); fill them or drop those rows")
 
 
 def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
