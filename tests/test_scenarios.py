@@ -134,7 +134,7 @@ def test_agrees_with_pymc_set_data(fit):
 
     from bayes_alliance.models.model import AllianceModel
 
-    scen = _scenario(interventions={"us_troops": {"scale": 0.3}, "reassurance": {"shift": -0.5}})
+    scen = _scenario(interventions={"us_troops": {"scale": 0.3}, "retrench": {"delta": 0.5}})
     prep = prepare(fit, scen)
     post = fit.idata["posterior"].to_dataset().isel(draw=slice(0, 30))
     draws = prep.predictor.draws_from(post)

@@ -171,9 +171,11 @@ class Family:
         return self.link.inverse(eta)
 
     def transform(self, y: np.ndarray) -> np.ndarray:
-        """Observed column -> the likelihood's scale (log, or integer codes)."""
+        """Observed column -> the likelihood's scale (log; integers for counts and binaries)."""
         y = np.asarray(y, float)
-        return np.log(y) if self.log_observed else y.astype("int64")
+        if self.log_observed:
+            return np.log(y)
+        return y if self.kind == "continuous" else y.astype("int64")
 
     def inverse_transform(self, y: np.ndarray) -> np.ndarray:
         """The likelihood's scale -> the observed column's units."""

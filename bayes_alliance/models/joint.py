@@ -45,10 +45,10 @@ The likelihood of each outcome comes from its family in
 *all* rows of the ``pm.Data`` inputs and returned in :class:`ModelGraph` (not as a
 ``Deterministic``, so it is not stored with every draw); the
 :class:`~bayes_alliance.models.predictor.Predictor` compiles that graph once to
-evaluate it on new rows. A ``latent_shift`` input :math:`\delta_r` (zero when
-fitting) moves :math:`\tilde\eta_R` by :math:`\delta_r` and the latent outcome's
-own predictor by :math:`\delta_r` times the denominator above (a shift of the
-latent intensity by :math:`\delta_r` of its sd), for scenarios.
+evaluate it on new rows. :class:`ModelGraph` also returns :math:`\tilde\eta_R`
+and its denominator, so that a scenario's shift of the latent intensity by
+:math:`\delta_r` of its sd can be substituted into that same graph (the fitted
+graph itself has no shift input, so fits are unchanged by it).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ from bayes_alliance.models.priors import ResolvedPriors
 from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
 
 #: ``pm.Data`` inputs shared by all outcomes (besides ``X_<o>`` and ``M_<o>``)
-ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure", "latent_shift")
+ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Inputs:
     latent_shift: np.ndarray  # shift of the standardised latent intensity (0: factual)
 
     def values(self, spec: ModelSpec) -> dict[str, np.ndarray]:
-        """The arrays by ``pm.Data`` name (``X_<o>``, ``M_<o>``, :data:`ROW_INPUTS`)."""
+        """The ``pm.Data`` arrays by name (``X_<o>``, ``M_<o>``, :data:`ROW_INPUTS`)."""
         out = {name: getattr(self, name) for name in ROW_INPUTS}
         for o in spec.outcomes:
             out[f"X_{o.name}"] = self.X[o.name]
@@ -93,10 +93,16 @@ class Inputs:
 
 @dataclass(frozen=True)
 class ModelGraph:
-    """The PyMC model and each outcome's linear predictor over all input rows."""
+    """The PyMC model and each outcome's linear predictor over all input rows.
+
+    ``latent`` is the standardised latent intensity over all rows and
+    ``latent_scale`` its denominator (both None without a latent outcome).
+    """
 
     model: pm.Model
     eta: dict[str, pt.TensorVariable]
+    latent: pt.TensorVariable | None = None
+    latent_scale: pt.TensorVariable | None = None
 
 
 def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: list[str],
@@ -151,7 +157,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
 
     Every input a counterfactual may change is a ``pm.Data`` container
     (``X_<outcome>``, ``M_<outcome>``, ``ally_idx``, ``year_idx``,
-    ``log_exposure``, ``latent_shift``, ``idx_<outcome>``, ``y_<outcome>``).
+    ``log_exposure``, ``idx_<outcome>``, ``y_<outcome>``).
     """
     frame = panel.frame
     allies, years = panel.allies, panel.years
@@ -171,7 +177,6 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
         ally_idx = pm.Data("ally_idx", inputs.ally_idx, dims="obs")
         year_idx = pm.Data("year_idx", inputs.year_idx, dims="obs")
         log_exposure = pm.Data("log_exposure", inputs.log_exposure, dims="obs")
-        latent_shift = pm.Data("latent_shift", inputs.latent_shift, dims="obs")
         X = {o.name: pm.Data(f"X_{o.name}", inputs.X[o.name], dims=("obs", f"xterm_{o.name}"))
              for o in spec.outcomes}
         M = {o.name: pm.Data(f"M_{o.name}", inputs.M[o.name], dims=("obs", f"lterm_{o.name}"))
@@ -217,7 +222,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             beta[o.name] = _prior_var(f"beta_{o.name}", resolved, "beta",
                                       [(o.name, t) for t in o.terms], dims=f"term_{o.name}")
 
-        latent_std = None
+        latent_std = scale = None
         if spec.latent_outcome is not None:
             r = names.index(spec.latent_outcome)
             lat = spec.outcome(spec.latent_outcome)
@@ -226,7 +231,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             x_cov = np.atleast_2d(np.cov(x_train, rowvar=False, bias=True))
             b_r = beta[lat.name][: len(lat.covariate_terms)]
             scale = pt.sqrt(sd[r] ** 2 + b_r @ x_cov @ b_r)
-            latent_std = (u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r) / scale + latent_shift
+            latent_std = (u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r) / scale
 
         etas = {}
         for j, o in enumerate(spec.outcomes):
@@ -234,8 +239,6 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             eta = intercept[j] + u[ally_idx, j] + X[o.name] @ beta[o.name][:n_cov]
             if o.latent_terms:
                 eta = eta + latent_std * (M[o.name] @ beta[o.name][n_cov:])
-            if o.name == spec.latent_outcome:
-                eta = eta + scale * latent_shift
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
             etas[o.name] = eta
@@ -243,7 +246,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows[o.name]),
                         dims=f"obs_{o.name}")
             _likelihood(o, eta[idx], log_exposure[idx], y, resolved)
-    return ModelGraph(model, etas)
+    return ModelGraph(model, etas, latent_std, scale)
 
 
 def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors) -> None:

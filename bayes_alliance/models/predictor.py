@@ -10,7 +10,12 @@ its ``pm.Data`` inputs. :class:`Predictor` compiles, once, a function
 by replacing every free random variable with a batched input (leading draw
 axis, ``pytensor.graph.vectorize_graph``) and every ``pm.Data`` container with a
 plain input. It is the fitted model's graph, evaluated: there is no second
-implementation of the model to keep in step. :math:`g_k^{-1}` is the family's
+implementation of the model to keep in step. One more input, the scenarios'
+shift :math:`\delta_r` of the standardised latent intensity, is substituted into
+that graph: :math:`\tilde\eta_R \to \tilde\eta_R + \delta_r` wherever it enters,
+and the latent outcome's own predictor moves by :math:`\delta_r` times the
+latent's model-implied sd (its denominator); :math:`\delta = 0` gives the fitted
+predictors. :math:`g_k^{-1}` is the family's
 inverse link and :math:`o_r` the log exposure of counting families (pass zeros
 for the rate per unit of exposure).
 """
@@ -25,6 +30,7 @@ import pandas as pd
 import pytensor
 import pytensor.tensor as pt
 from pytensor.graph import vectorize_graph
+from pytensor.graph.replace import graph_replace
 from pytensor.graph.traversal import ancestors
 
 from bayes_alliance.models.families import family
@@ -49,7 +55,12 @@ class Predictor:
         model = graph.model
         self.spec = spec
         outcomes = list(spec.outcome_names)
+        shift = pt.vector("latent_shift", dtype=pytensor.config.floatX)
         eta = [graph.eta[o] for o in outcomes]
+        if graph.latent is not None:
+            eta = graph_replace(eta, {graph.latent: graph.latent + shift}, strict=False)
+            r = outcomes.index(spec.latent_outcome)
+            eta[r] = eta[r] + graph.latent_scale * shift
         data_names = [*ROW_INPUTS, *(f"{p}_{o}" for o in outcomes for p in ("X", "M"))]
         data = {name: model[name] for name in data_names}
         log_exposure = data["log_exposure"]
@@ -63,7 +74,7 @@ class Predictor:
         plain = {shared: shared.type(name) for name, shared in data.items()}
         out = vectorize_graph([*eta, *natural], replace={**batched, **plain})
         self._outputs = {"eta": out[:len(eta)], "natural": out[len(eta):]}
-        self._inputs = [*batched.values(), *plain.values()]
+        self._inputs = [*batched.values(), *plain.values(), shift]
         self._data_names = data_names
         self._dtypes = [v.type.dtype for v in plain.values()]
         self._fns: dict[str, Any] = {}
@@ -98,6 +109,7 @@ class Predictor:
         args = [draws[n] for n in self.parameters]
         args += [np.asarray(values[n], dtype=dt)
                  for n, dt in zip(self._data_names, self._dtypes, strict=True)]
+        args.append(np.asarray(inputs.latent_shift, dtype=pytensor.config.floatX))
         return dict(zip(self.spec.outcome_names, self._fns[kind](*args), strict=True))
 
 
