@@ -102,3 +102,15 @@ def test_conditional_effects_average_over_allies(result):
     assert table["mean"].iloc[2] == pytest.approx(float(manual.mean()), rel=1e-10)
     with pytest.raises(ba.SpecError, match="does not use 'gdp'"):
         result.conditional_effects("gdp", outcome="milex")
+
+
+def test_posterior_dimension_order_does_not_matter(result):
+    """Draws are read by the model's own dims, whatever order the stored arrays have."""
+    from dataclasses import replace
+
+    post = result.idata["posterior"].to_dataset()
+    swapped = post.transpose(*reversed(list(post.dims)))
+    name = next(n for n in ("a_ally", "z_ally") if n in post)
+    assert swapped[name].dims != post[name].dims
+    other = replace(result, idata=xr.DataTree.from_dict({"posterior": swapped}))
+    xr.testing.assert_allclose(other.predict(kind="linpred"), result.predict(kind="linpred"))

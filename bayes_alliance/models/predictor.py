@@ -68,6 +68,7 @@ class Predictor:
                    for o, e in zip(spec.outcomes, eta, strict=True)]
         needed = set(ancestors(eta))
         self.parameters = [rv.name for rv in model.free_RVs if rv in needed]
+        self._dims = {n: tuple(model.named_vars_to_dims.get(n, ())) for n in self.parameters}
         batched = {model[n]: pt.tensor(f"{n}_draws", dtype=model[n].dtype,
                                        shape=(None, *model[n].type.shape))
                    for n in self.parameters}
@@ -84,7 +85,8 @@ class Predictor:
         out = {}
         for name in self.parameters:
             da = posterior[name]
-            da = da.transpose("chain", "draw", *[d for d in da.dims if d not in ("chain", "draw")])
+            dims = self._dims[name] or [d for d in da.dims if d not in ("chain", "draw")]
+            da = da.transpose("chain", "draw", *dims)
             values = np.asarray(da.values)
             out[name] = values.reshape(-1, *values.shape[2:])
         return out
