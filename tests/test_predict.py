@@ -114,3 +114,12 @@ def test_posterior_dimension_order_does_not_matter(result):
     assert swapped[name].dims != post[name].dims
     other = replace(result, idata=xr.DataTree.from_dict({"posterior": swapped}))
     xr.testing.assert_allclose(other.predict(kind="linpred"), result.predict(kind="linpred"))
+
+
+def test_a_posterior_of_another_model_is_refused(result):
+    from dataclasses import replace
+
+    post = result.idata["posterior"].to_dataset().drop_vars("beta_milex")
+    other = replace(result, idata=xr.DataTree.from_dict({"posterior": post}))
+    with pytest.raises(ba.SpecError, match="posterior lacks beta_milex"):
+        other.predict()

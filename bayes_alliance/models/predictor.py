@@ -33,6 +33,7 @@ from pytensor.graph import vectorize_graph
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.traversal import ancestors
 
+from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
 from bayes_alliance.models.joint import ROW_INPUTS, Inputs, ModelGraph
 from bayes_alliance.models.model import AllianceModel
@@ -81,7 +82,17 @@ class Predictor:
         self._fns: dict[str, Any] = {}
 
     def draws_from(self, posterior: Any) -> dict[str, np.ndarray]:
-        """The parameters this predictor needs, flattened to ``(chain * draw, ...)``."""
+        """The parameters this predictor needs, flattened to ``(chain * draw, ...)``.
+
+        Raises
+        ------
+        SpecError
+            When ``posterior`` lacks one of them (it was not drawn from this model).
+        """
+        missing = [n for n in self.parameters if n not in posterior]
+        if missing:
+            raise SpecError(f"the posterior lacks {', '.join(missing)}; it was not drawn from "
+                            f"the model of spec '{self.spec.name}'")
         out = {}
         for name in self.parameters:
             da = posterior[name]

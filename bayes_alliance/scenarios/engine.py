@@ -255,7 +255,10 @@ def evaluate(prep: Prepared, draws: dict[str, np.ndarray], inputs: Inputs
 
 def posterior_draws(result: Any, prep: Prepared) -> dict[str, np.ndarray]:
     """The fit's posterior draws of the predictor's parameters, flattened over chains."""
-    return prep.predictor.draws_from(result.idata["posterior"])
+    try:
+        return prep.predictor.draws_from(result.idata["posterior"])
+    except SpecError as err:
+        raise ScenarioError(str(err)) from err
 
 
 def run_scenario(result: Any, scenario: str | Scenario, *,
