@@ -21,6 +21,7 @@ import pandas as pd
 
 from bayes_alliance.constants import ESS_MIN, PARETO_K_GOOD, RHAT_MAX
 from bayes_alliance.errors import ReportError
+from bayes_alliance.models.families import family
 
 if TYPE_CHECKING:
     from bayes_alliance.results import FitResult
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
 #: groups a report needs, and where they come from
 REQUIRED_GROUPS: tuple[str, ...] = ("posterior", "sample_stats", "observed_data",
                                     "posterior_predictive", "log_likelihood")
-#: families whose outcomes are counts, binaries, or log-scale continuous values
-COUNT_FAMILIES = ("negative_binomial", "poisson")
-BINARY_FAMILIES = ("bernoulli",)
 #: start of ArviZ's warning that some Pareto k exceed ``good_k`` (recorded, not repeated)
 PARETO_K_WARNING = "Estimated shape parameter of Pareto distribution is greater than"
 #: central interval used for predictive checks
@@ -84,13 +82,8 @@ def require_groups(result: FitResult, groups: Iterable[str] = REQUIRED_GROUPS,
 
 
 def family_kind(result: FitResult, outcome: str) -> str:
-    """``"count"``, ``"binary"`` or ``"continuous"`` (log scale) for ``outcome``."""
-    family = result.spec.outcome(outcome).family
-    if family in COUNT_FAMILIES:
-        return "count"
-    if family in BINARY_FAMILIES:
-        return "binary"
-    return "continuous"
+    """``"count"``, ``"binary"`` or ``"continuous"``: the kind of ``outcome``'s family."""
+    return family(result.spec.outcome(outcome).family).kind
 
 
 # ---------------------------------------------------------------------- convergence

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayes_alliance import predict as prediction
 from bayes_alliance.constants import CI_PROB
 from bayes_alliance.contrasts import hypothesis
 from bayes_alliance.convergence import Diagnostics, diagnose
@@ -41,6 +42,7 @@ from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import ResultError
 from bayes_alliance.io import atomic_path
 from bayes_alliance.models.design import Scaling
+from bayes_alliance.models.names import readable_cells
 from bayes_alliance.models.priors import PriorSet, _parse_prior
 from bayes_alliance.models.spec import ModelSpec
 
@@ -70,32 +72,14 @@ def versions() -> dict[str, str]:
 def readable_parameters(idata: Any, spec: ModelSpec) -> xr.Dataset:
     """Population-level posterior draws as scalar variables with readable names.
 
-    ``beta_milex`` over ``term_milex`` becomes ``beta[milex, threat]`` etc.;
-    ``corr_ally`` keeps the upper triangle only.
+    ``beta_milex`` over ``term_milex`` becomes ``beta[milex, threat]``,
+    ``phi_reassure`` becomes ``phi[reassure]`` etc.
+    (:func:`~bayes_alliance.models.names.readable_cells`); ``corr_ally`` keeps
+    the upper triangle only.
     """
     post = idata["posterior"] if "posterior" in idata.children else idata
-    out: dict[str, xr.DataArray] = {}
-    names = list(spec.outcome_names)
-    if "intercept" in post:
-        for o in names:
-            out[f"intercept[{o}]"] = post["intercept"].sel(outcome=o)
-    for o in spec.outcomes:
-        for t in o.terms:
-            out[f"beta[{o.name}, {t}]"] = post[f"beta_{o.name}"].sel({f"term_{o.name}": t})
-    if "sd_ally" in post:
-        for o in names:
-            out[f"sd_ally[{o}]"] = post["sd_ally"].sel(outcome=o)
-    if "corr_ally" in post:
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                out[f"corr_ally[{a}, {b}]"] = post["corr_ally"].sel(outcome=a, outcome_bis=b)
-    for o in spec.outcomes:
-        for prefix in ("phi", "sigma", "nu"):
-            if f"{prefix}_{o.name}" in post:
-                out[f"{prefix}_{o.name}"] = post[f"{prefix}_{o.name}"]
-    if "sd_year" in post:
-        for o in names:
-            out[f"sd_year[{o}]"] = post["sd_year"].sel(outcome=o)
+    out = {c.name: post[c.variable].sel(dict(c.coords))
+           for c in readable_cells(spec) if c.variable in post}
     return xr.Dataset({k: v.drop_vars([c for c in v.coords if c not in ("chain", "draw")])
                        for k, v in out.items()})
 
@@ -247,6 +231,17 @@ class FitResult:
         See :func:`bayes_alliance.contrasts.hypothesis`.
         """
         return hypothesis(self, hypotheses, prob=prob)
+
+    # ------------------------------------------------------------------ prediction
+    def predict(self, newdata: pd.DataFrame | None = None, kind: str = "epred", *,
+                outcomes: list[str] | str | None = None, random_seed: Any = None) -> xr.Dataset:
+        """Posterior predictions on ``newdata``; see :func:`bayes_alliance.predict.predict`."""
+        return prediction.predict(self, newdata, kind, outcomes=outcomes, random_seed=random_seed)
+
+    def conditional_effects(self, variable: str, *, outcome: str, **kwargs: Any
+                            ) -> tuple[pd.DataFrame, Any]:
+        """Prediction along one covariate; see :func:`.predict.conditional_effects`."""
+        return prediction.conditional_effects(self, variable, outcome=outcome, **kwargs)
 
 
 def content_digest(tree: xr.DataTree) -> str:

@@ -131,8 +131,9 @@ def test_recovery_of_known_parameters():
         true[f"sd_ally[{o}]"] = truth["sd_ally"][j]
         for t, v in zip(spec.outcome(o).terms, truth[f"beta_{o}"], strict=True):
             true[f"beta[{o}, {t}]"] = v
-    for name in ("phi_reassure", "sigma_milex", "nu_milex"):
-        true[name] = truth[name]
+    for readable, name in (("phi[reassure]", "phi_reassure"), ("sigma[milex]", "sigma_milex"),
+                           ("nu[milex]", "nu_milex")):
+        true[readable] = truth[name]
     covered = [bool(table.loc[k, lo] <= float(v) <= table.loc[k, hi]) for k, v in true.items()]
     rate = float(np.mean(covered))
     assert rate >= 0.75, f"coverage {rate:.2f} of {len(covered)} parameters"

@@ -92,6 +92,28 @@ def test_unknown_parameter_in_simulate_is_an_error(small_frame):
         model.simulate({"beta_foo": 1.0}, seed=1)
 
 
+def test_simulate_takes_readable_names(small_frame):
+    """Readable names as in the summaries give the same draw as the arrays."""
+    model = AllianceModel.from_spec("joint", small_frame, priors="weak")
+    names = list(model.outcome_names)
+    readable = {"phi[reassure]": 8.0, "sigma[milex]": 0.15, "nu[milex]": 6.0}
+    for j, o in enumerate(names):
+        readable[f"intercept[{o}]"] = TRUE_PARAMS["intercept"][j]
+        readable[f"sd_ally[{o}]"] = TRUE_PARAMS["sd_ally"][j]
+        for t, v in zip(model.spec.outcome(o).terms, TRUE_PARAMS[f"beta_{o}"], strict=True):
+            readable[f"beta[{o}, {t}]"] = v
+        for k in range(j + 1, len(names)):
+            readable[f"corr_ally[{o}, {names[k]}]"] = TRUE_PARAMS["corr_ally"][j][k]
+    by_name, truth = model.simulate(readable, seed=5)
+    by_array, _ = model.simulate(TRUE_PARAMS, seed=5)
+    pd.testing.assert_frame_equal(by_name, by_array)
+    assert float(truth["phi_reassure"]) == 8.0
+    with pytest.raises(ba.SpecError, match="give also beta\\[milex, retrench\\]"):
+        model.simulate({"beta[milex, threat]": 0.2}, seed=1)
+    with pytest.raises(ba.SpecError, match="unknown parameter\\(s\\) phi\\[milex\\]"):
+        model.simulate({"phi[milex]": 2.0}, seed=1)
+
+
 @pytest.mark.slow
 def test_default_panel_is_up_to_date():
     """The shipped panel equals a fresh draw from the current generative code."""

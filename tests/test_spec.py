@@ -7,7 +7,12 @@ import pytest
 
 import bayes_alliance as ba
 from bayes_alliance.models.priors import load_prior_set, resolve_priors
-from bayes_alliance.models.spec import check_spec_against_panel, load_spec, parse_spec
+from bayes_alliance.models.spec import (
+    check_spec_against_panel,
+    check_terms_against_panel,
+    load_spec,
+    parse_spec,
+)
 
 
 def raw_spec(**over):
@@ -48,8 +53,44 @@ def test_unknown_family_lists_valid_families():
 def test_unknown_term_lists_covariates():
     spec = raw_spec()
     spec["outcomes"][0]["terms"] = ["thread"]
-    with pytest.raises(ba.SpecError, match="'thread' \\(did you mean 'threat'\\?\\)"):
-        parse_spec(spec, where="x")
+    with pytest.raises(ba.SpecError, match="'thread' is not in the panel \\(did you mean "
+                                           "'threat'\\?\\); numeric columns: .*us_troops"):
+        check_terms_against_panel(parse_spec(spec, where="x"), ba.load_panel("default"))
+
+
+def test_numeric_user_column_is_a_predictor():
+    """A panel column outside the named covariates enters a term with its own transform."""
+    from bayes_alliance.models.model import AllianceModel
+
+    spec = raw_spec(covariates={"gdp": "log"})
+    spec["outcomes"][0]["terms"] = ["threat", "gdp", "gdp:threat", "reassurance"]
+    frame = ba.load_panel("default").frame
+    frame = frame[frame.ally.isin(["GFR", "JPN", "ROK", "TUR"])].assign(
+        arms_imports=lambda f: np.arange(len(f), dtype=float) % 7)
+    spec["outcomes"][1]["terms"] = ["exit_capacity", "arms_imports"]
+    model = AllianceModel.from_spec(parse_spec(spec, where="x"), frame, priors="weak")
+    assert model.spec.covariates_used() == ("threat", "exit_capacity", "gdp", "arms_imports")
+    sc = model.scaling.to_dict()
+    assert sc["gdp"]["transform"] == "log" and sc["arms_imports"]["transform"] == "identity"
+    np.testing.assert_allclose(sc["gdp"]["mean"], np.log(model.panel.frame["gdp"]).mean())
+    assert list(model.pymc_model.coords["xterm_milex"]) == ["threat", "gdp", "gdp:threat"]
+
+
+@pytest.mark.parametrize("column, message", [
+    ("region", "term column 'region' is not numeric"),
+    ("nothing_here", "term column 'nothing_here' is not in the panel"),
+    ("milex_gdp", "term column 'milex_gdp' is an outcome"),
+    ("patchy", "term column 'patchy' has 1 missing value\\(s\\) \\(row index 2\\)"),
+])
+def test_bad_term_column_is_a_spec_error(column, message):
+    from bayes_alliance.models.model import AllianceModel
+
+    spec = raw_spec()
+    spec["outcomes"][1]["terms"] = ["exit_capacity", column]
+    frame = ba.load_panel("default").frame.head(200).assign(region="europe", patchy=1.0)
+    frame.loc[2, "patchy"] = np.nan
+    with pytest.raises(ba.SpecError, match=message):
+        AllianceModel.from_spec(parse_spec(spec, where="x"), frame, priors="weak")
 
 
 def test_latent_term_needs_latent_outcome():
@@ -95,9 +136,9 @@ name = "p"
 "beta[milex, threat]" = { dist = "Normal", mu = 0.3, sigma = 0.1 }
 "beta[exit, threat]" = { dist = "Normal", mu = 0.3, sigma = 0.1 }
 "sd_ally" = { dist = "HalfNormal", sigma = 1.0 }
-"phi_reassure" = { dist = "Gamma", alpha = 2.0, beta = 0.2 }
-"sigma_milex" = { dist = "HalfNormal", sigma = 0.5 }
-"nu_milex" = { dist = "Gamma", alpha = 2.0, beta = 0.1 }
+"phi" = { dist = "Gamma", alpha = 2.0, beta = 0.2 }
+"sigma" = { dist = "HalfNormal", sigma = 0.5 }
+"nu" = { dist = "Gamma", alpha = 2.0, beta = 0.1 }
 """)
     spec = parse_spec(raw_spec(), where="x")
     resolved = resolve_priors(spec, path)

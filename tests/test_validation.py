@@ -186,3 +186,12 @@ def test_baseline_of_a_saved_run_compares_only_latent_free_equations(tmp_path):
     assert {s["outcome"] for s in summary["skipped"]} == {"milex", "intervene", "exit"}
     assert summary["max_abs_diff_sd"] < 4
     assert (tmp_path / "out" / "baseline.md").read_text().startswith("| outcome |")
+
+
+def test_recovery_leaves_dispersions_off_the_link_scale():
+    import pandas as pd
+
+    from bayes_alliance.validation.recovery import off_scale
+
+    names = pd.Series(["phi[reassure]", "sigma[milex]", "nu[milex]", "beta[milex, threat]"])
+    assert off_scale(names).tolist() == [True, False, True, False]

@@ -39,6 +39,16 @@ ally: :meth:`ModelSpec.centering_for`) then draws the ally intercepts
 :math:`a_i = \alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly, which mixes
 well in that regime. Missing outcomes are masked: only observed rows enter each
 likelihood (index vectors ``idx_<outcome>``).
+
+The likelihood of each outcome comes from its family in
+:mod:`bayes_alliance.models.families`. Each outcome's :math:`\eta` is built over
+*all* rows of the ``pm.Data`` inputs and returned in :class:`ModelGraph` (not as a
+``Deterministic``, so it is not stored with every draw); the
+:class:`~bayes_alliance.models.predictor.Predictor` compiles that graph once to
+evaluate it on new rows. :class:`ModelGraph` also returns :math:`\tilde\eta_R`
+and its denominator, so that a scenario's shift of the latent intensity by
+:math:`\delta_r` of its sd can be substituted into that same graph (the fitted
+graph itself has no shift input, so fits are unchanged by it).
 """
 
 from __future__ import annotations
@@ -53,8 +63,12 @@ import pytensor.tensor as pt
 from bayes_alliance.constants import ALLY, OUTCOME, YEAR
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.models.design import Scaling, covariate_matrix, latent_multipliers
+from bayes_alliance.models.families import family
 from bayes_alliance.models.priors import ResolvedPriors
-from bayes_alliance.models.spec import COUNT_FAMILIES, ModelSpec, OutcomeSpec
+from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+
+#: ``pm.Data`` inputs shared by all outcomes (besides ``X_<o>`` and ``M_<o>``)
+ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure")
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,29 @@ class Inputs:
     ally_idx: np.ndarray
     year_idx: np.ndarray
     log_exposure: np.ndarray
+    latent_shift: np.ndarray  # shift of the standardised latent intensity (0: factual)
+
+    def values(self, spec: ModelSpec) -> dict[str, np.ndarray]:
+        """The ``pm.Data`` arrays by name (``X_<o>``, ``M_<o>``, :data:`ROW_INPUTS`)."""
+        out = {name: getattr(self, name) for name in ROW_INPUTS}
+        for o in spec.outcomes:
+            out[f"X_{o.name}"] = self.X[o.name]
+            out[f"M_{o.name}"] = self.M[o.name]
+        return out
+
+
+@dataclass(frozen=True)
+class ModelGraph:
+    """The PyMC model and each outcome's linear predictor over all input rows.
+
+    ``latent`` is the standardised latent intensity over all rows and
+    ``latent_scale`` its denominator (both None without a latent outcome).
+    """
+
+    model: pm.Model
+    eta: dict[str, pt.TensorVariable]
+    latent: pt.TensorVariable | None = None
+    latent_scale: pt.TensorVariable | None = None
 
 
 def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: list[str],
@@ -86,6 +123,7 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         ally_idx=frame["ally"].map(ally_pos).to_numpy("int64"),
         year_idx=frame["year"].map(year_pos).fillna(0).to_numpy("int64"),
         log_exposure=log_exposure,
+        latent_shift=np.zeros(len(frame)),
     )
 
 
@@ -98,11 +136,8 @@ def observed_rows(outcome: OutcomeSpec, frame: pd.DataFrame) -> np.ndarray:
 
 
 def observed_values(outcome: OutcomeSpec, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Observed values on the model's scale (log for the lognormal families)."""
-    y = frame[outcome.column].to_numpy(float)[rows]
-    if outcome.family in ("lognormal_t", "lognormal"):
-        return np.log(y)
-    return y.astype("int64")
+    """Observed values on the likelihood's scale (:meth:`Family.transform`)."""
+    return family(outcome.family).transform(frame[outcome.column].to_numpy(float)[rows])
 
 
 def _prior_var(name: str, resolved: ResolvedPriors, family: str, index: list[tuple[str, ...]],
@@ -116,9 +151,9 @@ def _prior_var(name: str, resolved: ResolvedPriors, family: str, index: list[tup
     return cls(name, **params, dims=dims)
 
 
-def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
-                     scaling: Scaling) -> pm.Model:
-    """Build the PyMC model of ``spec`` on ``panel``.
+def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
+                      scaling: Scaling) -> ModelGraph:
+    """Build the PyMC model of ``spec`` on ``panel`` and its linear predictors.
 
     Every input a counterfactual may change is a ``pm.Data`` container
     (``X_<outcome>``, ``M_<outcome>``, ``ally_idx``, ``year_idx``,
@@ -187,7 +222,7 @@ def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             beta[o.name] = _prior_var(f"beta_{o.name}", resolved, "beta",
                                       [(o.name, t) for t in o.terms], dims=f"term_{o.name}")
 
-        latent_std = None
+        latent_std = scale = None
         if spec.latent_outcome is not None:
             r = names.index(spec.latent_outcome)
             lat = spec.outcome(spec.latent_outcome)
@@ -198,6 +233,7 @@ def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             scale = pt.sqrt(sd[r] ** 2 + b_r @ x_cov @ b_r)
             latent_std = (u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r) / scale
 
+        etas = {}
         for j, o in enumerate(spec.outcomes):
             n_cov = len(o.covariate_terms)
             eta = intercept[j] + u[ally_idx, j] + X[o.name] @ beta[o.name][:n_cov]
@@ -205,32 +241,20 @@ def build_pymc_model(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
                 eta = eta + latent_std * (M[o.name] @ beta[o.name][n_cov:])
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
+            etas[o.name] = eta
             idx = pm.Data(f"idx_{o.name}", rows[o.name], dims=f"obs_{o.name}")
             y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows[o.name]),
                         dims=f"obs_{o.name}")
             _likelihood(o, eta[idx], log_exposure[idx], y, resolved)
-    return model
+    return ModelGraph(model, etas, latent_std, scale)
 
 
 def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors) -> None:
-    dims = f"obs_{o.name}"
-    if o.family == "negative_binomial":
-        phi = _prior_var(f"phi_{o.name}", resolved, "phi_reassure", [(o.name,)])
-        pm.NegativeBinomial(o.name, mu=pt.exp(log_exposure + eta), alpha=phi, observed=y,
-                            dims=dims)
-    elif o.family == "poisson":
-        pm.Poisson(o.name, mu=pt.exp(log_exposure + eta), observed=y, dims=dims)
-    elif o.family in ("lognormal_t", "lognormal"):
-        sigma = _prior_var(f"sigma_{o.name}", resolved, "sigma_milex", [(o.name,)])
-        if o.family == "lognormal_t":
-            nu = _prior_var(f"nu_{o.name}", resolved, "nu_milex", [(o.name,)])
-            pm.StudentT(o.name, nu=nu, mu=eta, sigma=sigma, observed=y, dims=dims)
-        else:
-            pm.Normal(o.name, mu=eta, sigma=sigma, observed=y, dims=dims)
-    elif o.family == "bernoulli":
-        pm.Bernoulli(o.name, logit_p=eta, observed=y, dims=dims)
-    else:  # pragma: no cover - families are validated in spec.py
-        raise AssertionError(o.family)
+    fam = family(o.family)
+    aux = {a.name: _prior_var(a.variable(o.name), resolved, a.name, [(o.name,)])
+           for a in fam.aux}
+    dist, kwargs = fam.distribution(eta, log_exposure, aux)
+    dist(o.name, **kwargs, observed=y, dims=f"obs_{o.name}")
 
 
-__all__ = ["COUNT_FAMILIES", "Inputs", "build_pymc_model", "make_inputs", "observed_rows"]
+__all__ = ["Inputs", "ModelGraph", "build_model_graph", "make_inputs", "observed_rows"]

@@ -21,9 +21,16 @@ from bayes_alliance.data.load import load_panel
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.design import Scaling
-from bayes_alliance.models.joint import build_pymc_model, observed_rows
+from bayes_alliance.models.families import family
+from bayes_alliance.models.joint import ModelGraph, build_model_graph, observed_rows
+from bayes_alliance.models.names import variables_from_readable
 from bayes_alliance.models.priors import PriorSet, ResolvedPriors, resolve_priors
-from bayes_alliance.models.spec import ModelSpec, check_spec_against_panel, load_spec
+from bayes_alliance.models.spec import (
+    ModelSpec,
+    check_spec_against_panel,
+    check_terms_against_panel,
+    load_spec,
+)
 
 
 class AllianceModel:
@@ -76,6 +83,7 @@ class AllianceModel:
         validated = load_panel(panel)
         model_spec = model_spec.restricted_to(validated) if require_outcomes else model_spec
         model_spec = model_spec.centering_for(validated)
+        check_terms_against_panel(model_spec, validated)
         if require_outcomes:
             check_spec_against_panel(model_spec, validated)
         resolved = resolve_priors(model_spec, priors if priors is not None else model_spec.priors)
@@ -83,9 +91,14 @@ class AllianceModel:
         return cls(model_spec, validated, resolved, scaling)
 
     @cached_property
+    def graph(self) -> ModelGraph:
+        """The PyMC model and its per-outcome linear predictors (built on first access)."""
+        return build_model_graph(self.spec, self.panel, self.priors, self.scaling)
+
+    @property
     def pymc_model(self) -> pm.Model:
-        """The PyMC model (built on first access)."""
-        return build_pymc_model(self.spec, self.panel, self.priors, self.scaling)
+        """The PyMC model."""
+        return self.graph.model
 
     @property
     def outcome_names(self) -> tuple[str, ...]:
@@ -104,6 +117,12 @@ class AllianceModel:
         """Map natural parameters (sd_ally, corr_ally, u_ally, ...) to free RVs."""
         m = self.pymc_model
         free = {v.name for v in m.free_RVs}
+        readable = {k: v for k, v in params.items() if "[" in k}
+        whole = variables_from_readable(self.spec, readable)
+        both = sorted(set(whole) & set(params))
+        if both:
+            raise SpecError(f"'{both[0]}' is given both whole and by readable names; give one")
+        params = {**{k: v for k, v in params.items() if k not in readable}, **whole}
         out: dict[str, np.ndarray] = {}
         k = len(self.outcome_names)
         chol = None
@@ -136,10 +155,13 @@ class AllianceModel:
         Parameters
         ----------
         params
-            Values of population-level parameters (``intercept``, ``beta_<o>``,
-            ``sd_ally``, ``corr_ally``, ``phi_reassure`` ...). Parameters not
-            given are drawn from their prior; ally effects are drawn unless
-            ``u_ally`` is given.
+            Values of population-level parameters, by readable name as in
+            :meth:`FitResult.summary` (``"beta[milex, threat]"``,
+            ``"sd_ally[milex]"``, ``"corr_ally[reassure, milex]"``,
+            ``"phi[reassure]"``; every cell of a variable) or as whole arrays
+            by model variable (``intercept``, ``beta_<o>``, ``sd_ally``,
+            ``corr_ally``, ``phi_<o>`` ...). Parameters not given are drawn
+            from their prior; ally effects are drawn unless ``u_ally`` is given.
         seed
             Random seed.
 
@@ -165,9 +187,7 @@ class AllianceModel:
         frame = self.panel.frame.copy()
         for o in self.spec.outcomes:
             rows = observed_rows(o, frame)
-            y = np.asarray(values[o.name], float)
-            if o.family in ("lognormal_t", "lognormal"):
-                y = np.exp(y)
+            y = family(o.family).inverse_transform(values[o.name])
             col = np.full(len(frame), np.nan)
             col[rows] = y
             frame[o.column] = col

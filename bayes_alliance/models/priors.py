@@ -7,7 +7,10 @@ A prior set maps *selectors* to priors::
     "beta[milex, threat]"       = { dist = "Normal", mu = 0.2, sigma = 0.1, source = "H7" }
 
 The most specific selector wins. Parameter families are closed
-(:data:`PARAMETERS`); an unknown family is an error listing the valid ones.
+(:data:`PARAMETERS`: the linear-predictor and ally/year-effect parameters plus
+the auxiliary parameters of the outcome families, ``phi``, ``sigma``, ``nu``,
+each indexed by outcome: ``phi`` or ``phi[reassure]``); an unknown family is an
+error listing the valid ones.
 Cells that name an outcome or term the current spec does not have are kept in
 :attr:`ResolvedPriors.unused` (prior sets are shared between specs) and
 recorded with the fit.
@@ -23,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from bayes_alliance.errors import SpecError
+from bayes_alliance.models.families import aux_parameters
+from bayes_alliance.models.families import family as outcome_family
 from bayes_alliance.models.spec import ModelSpec
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
@@ -32,9 +37,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "beta": ("Normal",),
     "sd_ally": ("HalfNormal", "Exponential", "Gamma"),
     "sd_year": ("HalfNormal", "Exponential", "Gamma"),
-    "phi_reassure": ("Gamma", "Exponential", "HalfNormal"),
-    "sigma_milex": ("HalfNormal", "Exponential", "Gamma"),
-    "nu_milex": ("Gamma", "Exponential"),
+    **{name: aux.dists for name, aux in aux_parameters().items()},
 }
 DIST_PARAMS: dict[str, tuple[str, ...]] = {
     "Normal": ("mu", "sigma"),
@@ -42,6 +45,9 @@ DIST_PARAMS: dict[str, tuple[str, ...]] = {
     "Exponential": ("lam",),
     "Gamma": ("alpha", "beta"),
 }
+#: prior families named after one outcome before the family registry; runs saved
+#: with them still resolve, prior files must use the new names
+_RENAMED = {"phi_reassure": "phi", "sigma_milex": "sigma", "nu_milex": "nu"}
 _SELECTOR = re.compile(r"^\s*(?P<family>[a-z_]+)\s*(\[(?P<index>[^\]]*)\])?\s*$")
 
 
@@ -146,8 +152,11 @@ def load_prior_set(priors: str | os.PathLike[str] | PriorSet) -> PriorSet:
             raise SpecError(f"{where}: cannot read selector '{selector}'; write e.g. "
                             "'beta', 'beta[milex]' or 'beta[milex, threat]'")
         if m["family"] not in PARAMETERS:
-            raise SpecError(f"{where}: unknown parameter '{m['family']}' in '{selector}'; "
-                            f"valid: {', '.join(PARAMETERS)}")
+            hint = (f" ('{m['family']}' is now '{_RENAMED[m['family']]}', which applies to "
+                    f"every outcome of its family; select one with "
+                    f"'{_RENAMED[m['family']]}[outcome]')" if m["family"] in _RENAMED else "")
+            raise SpecError(f"{where}: unknown parameter '{m['family']}' in '{selector}'"
+                            f"{hint}; valid: {', '.join(PARAMETERS)}")
         prior = _parse_prior(selector, value, where)
         if prior.dist not in PARAMETERS[m["family"]]:
             raise SpecError(f"{where}: '{selector}' cannot take a {prior.dist} prior; "
@@ -162,7 +171,7 @@ def _key(selector: str) -> tuple[str, tuple[str, ...]]:
     m = _SELECTOR.match(selector)
     assert m is not None  # checked at load time
     index = tuple(p.strip() for p in (m["index"] or "").split(",") if p.strip())
-    return m["family"], index
+    return _RENAMED.get(m["family"], m["family"]), index
 
 
 def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
@@ -175,15 +184,9 @@ def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
     }
     if spec.year_effects == "iid":
         cells["sd_year"] = [(o,) for o in names]
-    families = {o.family for o in spec.outcomes}
-    if "negative_binomial" in families:
-        cells["phi_reassure"] = [(o.name,) for o in spec.outcomes
-                                 if o.family == "negative_binomial"]
-    if families & {"lognormal_t", "lognormal"}:
-        cells["sigma_milex"] = [(o.name,) for o in spec.outcomes
-                                if o.family in ("lognormal_t", "lognormal")]
-    if "lognormal_t" in families:
-        cells["nu_milex"] = [(o.name,) for o in spec.outcomes if o.family == "lognormal_t"]
+    for o in spec.outcomes:
+        for aux in outcome_family(o.family).aux:
+            cells.setdefault(aux.name, []).append((o.name,))
     return cells
 
 

@@ -2,11 +2,14 @@
 
 A spec names the outcomes (column, likelihood family, terms), how covariates
 are transformed, the ally and year effects and the default prior set. Terms are
-panel covariates, interactions ``a:b`` and the latent reassurance intensity
-``reassurance`` (optionally interacted, e.g. ``reassurance:retrench``).
-Everything is checked against closed registries; an unknown key, column,
-family or term raises :class:`~bayes_alliance.errors.SpecError` listing what is
-valid.
+panel columns, interactions ``a:b`` and the latent reassurance intensity
+``reassurance`` (optionally interacted, e.g. ``reassurance:retrench``). The named
+covariates (:data:`~bayes_alliance.data.panel.COVARIATES`) keep their meaning;
+any other numeric column of the panel may enter a term too, with the identity
+transform unless ``[covariates]`` names another. Keys and families are checked
+against closed registries when the spec is read, columns against the panel
+(:func:`check_terms_against_panel`); anything unknown raises
+:class:`~bayes_alliance.errors.SpecError` listing what is valid.
 """
 
 from __future__ import annotations
@@ -18,19 +21,14 @@ import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from bayes_alliance.data.panel import COVARIATES, Panel
 from bayes_alliance.errors import SpecError
+from bayes_alliance.models.families import FAMILIES, exposure_families, family
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
-#: likelihood family -> (kind of column it fits, description)
-FAMILIES: dict[str, tuple[str, str]] = {
-    "negative_binomial": ("count", "NegativeBinomial(exposure * exp(eta), phi)"),
-    "poisson": ("count", "Poisson(exposure * exp(eta))"),
-    "lognormal_t": ("positive", "log(y) ~ StudentT(nu, eta, sigma)"),
-    "lognormal": ("positive", "log(y) ~ Normal(eta, sigma)"),
-    "bernoulli": ("binary", "Bernoulli(logit^-1(eta))"),
-}
-COUNT_FAMILIES = ("negative_binomial", "poisson")
 TRANSFORMS = ("identity", "log", "log1p")
 YEAR_EFFECT_KINDS = ("none", "iid")
 LATENT = "reassurance"
@@ -107,9 +105,10 @@ class ModelSpec:
         return dict(self.transforms).get(covariate, "identity")
 
     def covariates_used(self) -> tuple[str, ...]:
-        """Covariates entering any term, in panel order."""
-        used = {part for o in self.outcomes for t in o.terms for part in t.split(":")}
-        return tuple(c for c in COVARIATES if c in used)
+        """Columns entering any term: named covariates in panel order, then others in order."""
+        used = dict.fromkeys(part for o in self.outcomes for t in o.terms
+                             for part in t.split(":") if part != LATENT)
+        return (*(c for c in COVARIATES if c in used), *(c for c in used if c not in COVARIATES))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec."""
@@ -137,13 +136,13 @@ class ModelSpec:
         form (:math:`u_i = L z_i`) when they do not. ``"auto"`` centres when
         :math:`\min_k \operatorname{median}_i n_{ik} \ge` :data:`AUTO_CENTER_MIN_ROWS`,
         with :math:`n_{ik}` the observed rows of ally :math:`i` in outcome :math:`k`,
-        over the count and continuous outcomes (a Bernoulli row says little about an
-        ally's effect, so binary outcomes are not counted).
+        over the count and continuous outcomes (a binary row says little about an
+        ally's effect, so outcomes of a ``binary`` family are not counted).
         """
         if self.centered != "auto":
             return self
         frame = panel.frame
-        informative = [o.column for o in self.outcomes if o.family != "bernoulli"]
+        informative = [o.column for o in self.outcomes if family(o.family).kind != "binary"]
         if not informative or not all(c in frame for c in informative):
             rows = float(frame.groupby("ally", observed=True).size().median())
         else:
@@ -216,7 +215,6 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
     if raw.get("schema_version", 1) != 1:
         raise SpecError(f"{where}: schema_version {raw['schema_version']} is not supported (use 1)")
     transforms = raw.get("covariates", {})
-    _unknown("covariate", set(transforms), COVARIATES, f"{where} [covariates]")
     for cov, tr in transforms.items():
         if tr not in TRANSFORMS:
             raise SpecError(f"{where} [covariates]: transform '{tr}' of '{cov}' is unknown; "
@@ -239,12 +237,13 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         if o["family"] not in FAMILIES:
             _unknown("family", {o["family"]}, tuple(FAMILIES), here)
         for term in o["terms"]:
-            _unknown("term part", set(_term_parts(term)), (*COVARIATES, LATENT),
-                     f"{here} term '{term}'")
+            if not all(_term_parts(term)):
+                raise SpecError(f"{here}: term '{term}' has an empty part; write a column "
+                                "name or an interaction such as 'threat:retrench'")
         exposure = o.get("exposure")
-        if exposure is not None and o["family"] not in COUNT_FAMILIES:
-            raise SpecError(f"{here}: 'exposure' only applies to count families "
-                            f"({', '.join(COUNT_FAMILIES)})")
+        if exposure is not None and not FAMILIES[o["family"]].uses_exposure:
+            raise SpecError(f"{here}: 'exposure' only applies to the families "
+                            f"{', '.join(exposure_families())}")
         outcomes.append(OutcomeSpec(name=o["name"], column=o["column"], family=o["family"],
                                     terms=tuple(":".join(_term_parts(t)) for t in o["terms"]),
                                     exposure=exposure, optional=bool(o.get("optional", False))))
@@ -270,6 +269,37 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
     )
 
 
+def check_terms_against_panel(spec: ModelSpec, panel: Panel) -> None:
+    """Check that every column a term uses is a numeric, complete column of the panel.
+
+    Raises
+    ------
+    SpecError
+        Naming the column, and the numeric columns that could be used instead.
+    """
+    frame = panel.frame
+    outcome_columns = {o.column for o in spec.outcomes}
+    numeric = [c for c in frame.columns if c not in ("ally", "ccode", *outcome_columns)
+               and pd.api.types.is_numeric_dtype(frame[c])]
+    for cov in spec.covariates_used():
+        if cov in outcome_columns:
+            raise SpecError(f"term column '{cov}' is an outcome of spec '{spec.name}'; an "
+                            "outcome cannot be a predictor")
+        if cov not in frame:
+            close = difflib.get_close_matches(cov, numeric, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise SpecError(f"term column '{cov}' is not in the panel{hint}; numeric columns: "
+                            f"{', '.join(numeric)}")
+        if cov not in numeric:
+            raise SpecError(f"term column '{cov}' is not numeric (dtype {frame[cov].dtype}); "
+                            f"a predictor must be a numeric column: {', '.join(numeric)}")
+        missing = frame[cov].isna().to_numpy()
+        if missing.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(missing)[:5])
+            raise SpecError(f"term column '{cov}' has {int(missing.sum())} missing value(s) "
+                            f"(row index {rows}); fill them or drop those rows")
+
+
 def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
     """Check that every outcome column exists and fits its family.
 
@@ -288,17 +318,12 @@ def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
         if col.empty:
             raise SpecError(f"outcome '{o.name}': column '{o.column}' has no observed values; "
                             "mark the outcome `optional = true` or drop it from the spec")
-        fits = {
-            "count": bool(((col >= 0) & (col == col.round())).all()),
-            "positive": bool((col > 0).all()),
-            "binary": bool(col.isin([0, 1]).all()),
-        }
-        kind = FAMILIES[o.family][0]
-        if not fits[kind]:
-            fitting = [f for f, (k, _) in FAMILIES.items() if fits[k]] or ["none"]
-            raise SpecError(f"outcome '{o.name}': family '{o.family}' needs {kind} values but "
-                            f"column '{o.column}' has others; families that fit it: "
-                            f"{', '.join(fitting)}")
+        fam = family(o.family)
+        if not fam.accepts(col):
+            fitting = [n for n, f in FAMILIES.items() if f.accepts(col)] or ["none"]
+            raise SpecError(f"outcome '{o.name}': family '{o.family}' needs {fam.support} "
+                            f"values but column '{o.column}' has others; families that fit "
+                            f"it: {', '.join(fitting)}")
         if o.exposure is not None and o.exposure not in frame:
             raise SpecError(f"outcome '{o.name}': exposure column '{o.exposure}' is not in the "
                             "panel")

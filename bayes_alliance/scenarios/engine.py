@@ -1,127 +1,52 @@
 r"""Evaluate a fitted model under factual and intervened inputs, draw by draw.
 
-For posterior draw :math:`s`, ally-year :math:`r` (ally :math:`i`) and outcome
-:math:`k` the linear predictor is the one of :mod:`bayes_alliance.models.joint`,
+For posterior draw :math:`s`, ally-year :math:`r` and outcome :math:`k` the
+linear predictor :math:`\eta^{(s)}_{k,r}` is the fitted model's own graph
+(:mod:`bayes_alliance.models.joint`), evaluated on the scenario's rows by the
+compiled :class:`~bayes_alliance.models.predictor.Predictor`; there is no second
+implementation of the model here. A scenario changes the graph's ``pm.Data``
+inputs only:
 
-.. math::
+* covariate interventions change the design :math:`x, m` through
+  :func:`~bayes_alliance.models.joint.make_inputs` under the training scaling,
+  so they are given in natural units;
+* ``reassurance.shift`` sets the ``latent_shift`` input :math:`\delta_r`: the
+  standardised latent intensity :math:`\tilde\eta_R` moves by :math:`\delta_r`
+  and the reassurance outcome's own predictor by :math:`\delta_r` times the
+  model-implied sd of its numerator (the same shift on its log-rate scale).
 
-    \eta^{(s)}_{k,r} = \alpha^{(s)}_k + u^{(s)}_{ik} + x_{k,r}^\top \beta^{(s)}_{k}
-        + \tilde\eta^{(s)}_{R,r}\, (m_{k,r}^\top \gamma^{(s)}_k) \;(+\ y^{(s)}_{k,t}),
-    \qquad
-    \tilde\eta^{(s)}_{R,r} = \frac{u^{(s)}_{iR} + (x_{R,r} - \bar x_R)^\top \beta^{(s)}_R}
-        {\sqrt{\sigma^{(s)2}_R + \beta^{(s)\top}_R S_R \beta^{(s)}_R}} + \delta_r ,
+Natural scales (per draw, no observation noise) are the families' summaries
+(:mod:`bayes_alliance.models.families`): the *median* military spending in
+percent of GDP (the mean does not exist under the Student-t on the log scale),
+participation and exit probabilities (participation: the chance of joining a
+US-led war were one under way that year), and the reassurance rate per
+statement mentioning the ally (the log exposure is set to zero).
 
-with :math:`\bar x_R, S_R` the mean and (population) covariance of the
-reassurance design on the *training* rows (recomputed from the stored panel)
-and :math:`\delta_r` the scenario's ``reassurance.shift`` (0 in the factual
-world). The reassurance outcome's own predictor moves by
-:math:`\delta_r \sqrt{\sigma^2_R + \beta_R^\top S_R \beta_R}`, i.e. the same
-shift on its log-rate scale. Covariate interventions change :math:`x` and
-:math:`m` through :func:`~bayes_alliance.models.joint.make_inputs` under the
-training scaling, so they are given in natural units.
-
-Natural scales (per draw, no observation noise):
-
-* military spending: the *median* :math:`e^{\eta_M}` in percent of GDP. Under
-  the Student-t likelihood on the log scale the mean of ``milex_gdp`` does not
-  exist (:math:`E[e^{\sigma T_\nu}] = \infty`), so the median is reported for
-  both ``lognormal_t`` and ``lognormal`` specs;
-* participation and exit: probabilities :math:`\operatorname{logit}^{-1}\eta`
-  (participation: the chance of joining a US-led war were one under way that
-  year);
-* reassurance: the expected number of reassurance statements per statement
-  mentioning the ally, :math:`e^{\eta_R}` (the negative binomial mean per unit
-  of exposure).
-
-Everything is vectorised over draws: each outcome is one ``(draws, rows)``
-array built with matrix products.
+Each outcome is one ``(draws, rows)`` array.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from bayes_alliance.data.default import allies_table
 from bayes_alliance.errors import ScenarioError, SpecError
 from bayes_alliance.models.joint import Inputs, make_inputs
-from bayes_alliance.models.spec import COUNT_FAMILIES, ModelSpec, OutcomeSpec
+from bayes_alliance.models.predictor import Predictor, predictor_for
+from bayes_alliance.models.spec import ModelSpec
 from bayes_alliance.scenarios.definition import Intervention, Scenario, load_scenario
 from bayes_alliance.scenarios.labels import outcome_label
 from bayes_alliance.scenarios.result import ScenarioResult, SweepResult, interval_stats
 
 
-# ---------------------------------------------------------------------------- parameters
-@dataclass(frozen=True)
-class Draws:
-    """Posterior (or true) parameter values with a leading draw axis of length S."""
-
-    intercept: np.ndarray  # (S, K)
-    u: np.ndarray  # (S, A, K), allies in the fit's order
-    sd: np.ndarray  # (S, K)
-    beta: dict[str, np.ndarray]  # outcome -> (S, P_k)
-    year_effect: np.ndarray | None = None  # (S, K, T)
-
-    @property
-    def n(self) -> int:
-        """Number of draws."""
-        return int(self.intercept.shape[0])
-
-    @classmethod
-    def from_posterior(cls, post: Any, spec: ModelSpec, allies: list[str]) -> Draws:
-        """Flatten ``(chain, draw)`` of a posterior group into one draw axis."""
-        names = list(spec.outcome_names)
-
-        def flat(name: str, *dims: str, **sel: Any) -> np.ndarray:
-            da = post[name]
-            if sel:
-                da = da.sel(sel)
-            da = da.transpose("chain", "draw", *dims)
-            values = np.asarray(da.values, dtype=float)
-            return values.reshape(-1, *values.shape[2:])
-
-        missing = [v for v in ("intercept", "u_ally", "sd_ally") if v not in post]
-        if missing:
-            raise ScenarioError(f"the run's posterior lacks {', '.join(missing)}; it was not "
-                                "fitted by bayes_alliance's joint model")
-        ye = None
-        if "year_effect" in post:
-            ye = flat("year_effect", "outcome", "year", outcome=names)
-        return cls(
-            intercept=flat("intercept", "outcome", outcome=names),
-            u=flat("u_ally", "ally", "outcome", ally=allies, outcome=names),
-            sd=flat("sd_ally", "outcome", outcome=names),
-            beta={o.name: flat(f"beta_{o.name}", f"term_{o.name}") for o in spec.outcomes},
-            year_effect=ye,
-        )
-
-    @classmethod
-    def from_values(cls, values: dict[str, Any], spec: ModelSpec) -> Draws:
-        """One 'draw' from known parameter values (e.g. the truth of a simulation)."""
-        beta = {o.name: np.asarray(values[f"beta_{o.name}"], float)[None, :]
-                for o in spec.outcomes}
-        ye = values.get("year_effect")
-        return cls(intercept=np.asarray(values["intercept"], float)[None, :],
-                   u=np.asarray(values["u_ally"], float)[None, :, :],
-                   sd=np.asarray(values["sd_ally"], float)[None, :],
-                   beta=beta,
-                   year_effect=None if ye is None else np.asarray(ye, float)[None])
-
-    def subset(self, index: np.ndarray) -> Draws:
-        """The draws at ``index``."""
-        return Draws(self.intercept[index], self.u[index], self.sd[index],
-                     {k: v[index] for k, v in self.beta.items()},
-                     None if self.year_effect is None else self.year_effect[index])
-
-
 # ---------------------------------------------------------------------------- preparation
 @dataclass
 class Prepared:
-    """A scenario checked against a fit: rows, factual inputs and training moments."""
+    """A scenario checked against a fit: rows, factual inputs and the fit's predictor."""
 
     scenario: Scenario
     spec: ModelSpec
@@ -130,9 +55,8 @@ class Prepared:
     years: list[int]  # the fit's years (index of year effects)
     frame: pd.DataFrame  # the scenario's ally-year rows, factual values
     factual: Inputs
-    x_mean: np.ndarray
-    x_cov: np.ndarray
     train_frame: pd.DataFrame
+    predictor: Predictor
     notes: list[str] = field(default_factory=list)
 
 
@@ -245,23 +169,18 @@ def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None =
                             f"{', '.join(codes)}")
     frame = rows.sort_values(["ally", "year"]).reset_index(drop=True)
     factual = _inputs(spec, result.scaling, frame, fit_allies, fit_years)
-    x_mean = np.zeros(0)
-    x_cov = np.zeros((0, 0))
-    if spec.latent_outcome is not None:
-        x_train = _inputs(spec, result.scaling, train, fit_allies, fit_years).X[
-            spec.latent_outcome]
-        x_mean = x_train.mean(axis=0)
-        x_cov = np.atleast_2d(np.cov(x_train, rowvar=False, bias=True))
-    return Prepared(scen, spec, result.scaling, fit_allies, fit_years, frame, factual,
-                    x_mean, x_cov, train, notes)
+    return Prepared(scen, spec, result.scaling, fit_allies, fit_years, frame, factual, train,
+                    predictor_for(result), notes)
 
 
 def _inputs(spec: ModelSpec, scaling: Any, frame: pd.DataFrame, allies: list[str],
             years: list[int]) -> Inputs:
+    """Design of ``frame`` with zero log exposure (counts as rates per unit of exposure)."""
     try:
-        return make_inputs(spec, scaling, frame, allies, years)
+        inputs = make_inputs(spec, scaling, frame, allies, years)
     except SpecError as err:
         raise ScenarioError(f"the intervened covariates leave the model's domain: {err}") from err
+    return replace(inputs, log_exposure=np.zeros(len(frame)))
 
 
 def phase_weights(years: np.ndarray, start: int, phase_in: int) -> np.ndarray:
@@ -272,8 +191,8 @@ def phase_weights(years: np.ndarray, start: int, phase_in: int) -> np.ndarray:
 
 
 def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = None
-               ) -> tuple[Inputs, np.ndarray]:
-    """Counterfactual inputs of the scenario's rows and the latent shift per row.
+               ) -> Inputs:
+    """Counterfactual inputs of the scenario's rows (with the latent shift per row).
 
     Raises
     ------
@@ -306,62 +225,29 @@ def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = 
                                 f"{', '.join(bad.head(5))}; troops must be >= 0 (use "
                                 "us_troops.set = 0 for a full withdrawal)")
         frame[iv.variable] = new
-    inputs = _inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years)
-    return inputs, shift
+    return replace(_inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years),
+                   latent_shift=shift)
 
 
 # ---------------------------------------------------------------------------- evaluation
-def linear_predictors(prep: Prepared, draws: Draws, inputs: Inputs,
-                      shift: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def linear_predictors(prep: Prepared, draws: dict[str, np.ndarray], inputs: Inputs
+                      ) -> dict[str, np.ndarray]:
     r"""Linear predictor :math:`\eta` of each outcome, shape ``(draws, rows)``."""
-    spec = prep.spec
-    names = list(spec.outcome_names)
-    ai = inputs.ally_idx
-    latent = scale = None
-    if spec.latent_outcome is not None:
-        r = names.index(spec.latent_outcome)
-        nc = len(spec.outcome(spec.latent_outcome).covariate_terms)
-        b_r = draws.beta[spec.latent_outcome][:, :nc]
-        scale = np.sqrt(draws.sd[:, r] ** 2
-                        + np.einsum("sp,pq,sq->s", b_r, prep.x_cov, b_r))
-        centred = inputs.X[spec.latent_outcome] - prep.x_mean
-        latent = (draws.u[:, ai, r] + b_r @ centred.T) / scale[:, None]
-        if shift is not None:
-            latent = latent + shift[None, :]
-    out = {}
-    for j, o in enumerate(spec.outcomes):
-        nc = len(o.covariate_terms)
-        b = draws.beta[o.name]
-        eta = draws.intercept[:, j, None] + draws.u[:, ai, j] + b[:, :nc] @ inputs.X[o.name].T
-        if o.latent_terms:
-            eta = eta + latent * (b[:, nc:] @ inputs.M[o.name].T)
-        if o.name == spec.latent_outcome and shift is not None and np.any(shift):
-            eta = eta + scale[:, None] * shift[None, :]
-        if draws.year_effect is not None:
-            eta = eta + draws.year_effect[:, j, inputs.year_idx]
-        out[o.name] = eta
-    return out
+    return prep.predictor(draws, inputs, kind="eta")
 
 
-def natural_scale(o: OutcomeSpec, eta: np.ndarray) -> np.ndarray:
-    """Map a linear predictor to the outcome's natural scale (see the module docstring)."""
-    if o.family == "bernoulli":
-        return expit(eta)
-    if o.family in COUNT_FAMILIES or o.family in ("lognormal_t", "lognormal"):
-        return np.exp(eta)
-    raise AssertionError(o.family)  # pragma: no cover - families are validated in spec.py
-
-
-def evaluate(prep: Prepared, draws: Draws, inputs: Inputs,
-             shift: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def evaluate(prep: Prepared, draws: dict[str, np.ndarray], inputs: Inputs
+             ) -> dict[str, np.ndarray]:
     """Each outcome on its natural scale, shape ``(draws, rows)``."""
-    eta = linear_predictors(prep, draws, inputs, shift)
-    return {o.name: natural_scale(o, eta[o.name]) for o in prep.spec.outcomes}
+    return prep.predictor(draws, inputs, kind="natural")
 
 
-def posterior_draws(result: Any, prep: Prepared) -> Draws:
-    """The fit's posterior draws, flattened over chains."""
-    return Draws.from_posterior(result.idata["posterior"], prep.spec, prep.allies)
+def posterior_draws(result: Any, prep: Prepared) -> dict[str, np.ndarray]:
+    """The fit's posterior draws of the predictor's parameters, flattened over chains."""
+    try:
+        return prep.predictor.draws_from(result.idata["posterior"])
+    except SpecError as err:
+        raise ScenarioError(str(err)) from err
 
 
 def run_scenario(result: Any, scenario: str | Scenario | dict[str, Any], *,
@@ -388,8 +274,7 @@ def run_scenario(result: Any, scenario: str | Scenario | dict[str, Any], *,
     prep = prepare(result, scenario, allies=allies, start=start)
     draws = posterior_draws(result, prep)
     factual = evaluate(prep, draws, prep.factual)
-    cf_inputs, shift = intervened(prep)
-    counterfactual = evaluate(prep, draws, cf_inputs, shift)
+    counterfactual = evaluate(prep, draws, intervened(prep))
     return ScenarioResult(prep, factual, counterfactual)
 
 
@@ -426,8 +311,7 @@ def sweep(result: Any, scenario: str | Scenario | dict[str, Any], key: str,
     rows = []
     for value, scen in zip(values, grid, strict=True):
         prep.scenario = scen
-        cf_inputs, shift = intervened(prep)
-        cf = evaluate(prep, draws, cf_inputs, shift)
+        cf = evaluate(prep, draws, intervened(prep))
         for o in prep.spec.outcomes:
             label, unit = outcome_label(o)
             f_mean = factual[o.name].mean(axis=1)

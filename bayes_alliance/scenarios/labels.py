@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bayes_alliance.models.families import family
 from bayes_alliance.models.spec import OutcomeSpec
 
 #: outcome name -> (label, unit) for the shipped specs; other outcomes get a generic label
@@ -17,8 +18,4 @@ def outcome_label(o: OutcomeSpec) -> tuple[str, str]:
     """Readable label and unit of an outcome on its natural scale."""
     if o.name in _LABELS:
         return _LABELS[o.name]
-    if o.family in ("lognormal_t", "lognormal"):
-        return f"{o.column} (median)", "natural units"
-    if o.family == "bernoulli":
-        return f"P({o.column})", "probability"
-    return f"{o.column} rate", "per unit of exposure"
+    return family(o.family).label(o.column)

@@ -55,20 +55,13 @@ import pandas as pd
 from bayes_alliance.errors import ValidationRunError
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.models.design import covariate_matrix
+from bayes_alliance.models.families import family
 from bayes_alliance.models.joint import observed_rows, observed_values
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.spec import ModelSpec, OutcomeSpec, load_spec
 from bayes_alliance.results import FitResult
 from bayes_alliance.validation.cluster import dask_client
 from bayes_alliance.validation.sampling import sample_parameters
-
-GLM_NAMES = {
-    "negative_binomial": "NB2 + log(exposure) offset, ally FE",
-    "poisson": "Poisson + log(exposure) offset, ally FE",
-    "lognormal_t": "OLS on log, ally FE",
-    "lognormal": "OLS on log, ally FE",
-    "bernoulli": "conditional logit (ally FE)",
-}
 
 
 def glm_estimates(outcome: OutcomeSpec, frame: pd.DataFrame, scaling: Any) -> pd.DataFrame:
@@ -88,39 +81,23 @@ def glm_estimates(outcome: OutcomeSpec, frame: pd.DataFrame, scaling: Any) -> pd
     pandas.DataFrame
         Columns ``outcome``, ``term``, ``glm``, ``mle``, ``se``, ``n_obs``.
     """
-    import statsmodels.api as sm
-    from statsmodels.discrete.conditional_models import ConditionalLogit
-
-
+    fam = family(outcome.family)
     rows = observed_rows(outcome, frame)
     z = scaling.standardise(frame)
     X = covariate_matrix(outcome, z)[rows]
     y = observed_values(outcome, frame, rows).astype(float)
     ally = frame["ally"].to_numpy()[rows]
     dummies = pd.get_dummies(pd.Series(ally), dtype=float).to_numpy()
+    offset = (np.log(frame[outcome.exposure].to_numpy(float)[rows])
+              if outcome.exposure is not None else np.zeros(len(rows)))
     k = X.shape[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if outcome.family in ("negative_binomial", "poisson"):
-            offset = np.log(frame[outcome.exposure].to_numpy(float)[rows])
-            design = np.column_stack([X, dummies])
-            if outcome.family == "poisson":
-                res = sm.Poisson(y, design, offset=offset).fit(disp=0, maxiter=200)
-            else:
-                mod = sm.NegativeBinomial(y, design, offset=offset, loglike_method="nb2")
-                res = mod.fit(disp=0, method="newton", maxiter=200)
-                if not res.mle_retvals.get("converged", True):
-                    res = mod.fit(disp=0, method="bfgs", maxiter=5000)
-        elif outcome.family in ("lognormal_t", "lognormal"):
-            res = sm.OLS(y, np.column_stack([X, dummies])).fit()
-        elif outcome.family == "bernoulli":
-            res = ConditionalLogit(y, X, groups=ally).fit(disp=0)
-        else:  # pragma: no cover - families are validated in spec.py
-            raise ValidationRunError(f"no baseline GLM for family '{outcome.family}'")
+        res = fam.baseline(y, X, dummies, ally, offset)
     params = np.asarray(res.params)[:k]
     se = np.asarray(res.bse)[:k]
     return pd.DataFrame({"outcome": outcome.name, "term": list(outcome.covariate_terms),
-                         "glm": GLM_NAMES[outcome.family], "mle": params, "se": se,
+                         "glm": fam.baseline_name, "mle": params, "se": se,
                          "n_obs": len(rows)})
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from bayes_alliance.errors import ValidationRunError
 from bayes_alliance.io import write_text_atomic, write_with
+from bayes_alliance.models.families import aux_parameters
 from bayes_alliance.synthetic import TRUE_PARAMS
 from bayes_alliance.validation.cluster import dask_client
 from bayes_alliance.validation.panels import generating_model
@@ -52,9 +53,17 @@ class RecoveryConfig:
         return {**asdict(self), "sizes": list(self.sizes)}
 
 
-#: parameters on another scale (dispersion, degrees of freedom): left out of the
-#: scatter plots and the RMSE, kept in the coverage and the table
-OFF_SCALE = ("phi_reassure", "nu_milex")
+def off_scale(parameters: pd.Series) -> pd.Series:
+    """True for readable names of parameters off the linear predictor's scale.
+
+    Dispersions and degrees of freedom (family auxiliary parameters with
+    ``on_link_scale = False``, e.g. ``phi[reassure]``, ``nu[milex]``) are left
+    out of the scatter plots and the RMSE, kept in the coverage and the table.
+    """
+    off = {a.name for a in aux_parameters().values() if not a.on_link_scale}
+    return parameters.str.split("[").str[0].isin(off)
+
+
 def fit_one(config: dict[str, Any], n_allies: int, rep: int) -> dict[str, Any]:
     """Simulate one panel at the true parameters, fit it, summarise each parameter."""
     cfg = RecoveryConfig(**{**config, "sizes": tuple(config["sizes"])})
@@ -80,7 +89,7 @@ def fit_one(config: dict[str, Any], n_allies: int, rep: int) -> dict[str, Any]:
 
 def coverage_table(table: pd.DataFrame) -> pd.DataFrame:
     """Coverage of the 50 % and 90 % intervals and RMSE of the posterior mean, per size."""
-    on_scale = ~table.parameter.isin(OFF_SCALE)
+    on_scale = ~off_scale(table.parameter)
     t = table.assign(in50=(table.truth >= table.q25) & (table.truth <= table.q75),
                      in90=(table.truth >= table.q05) & (table.truth <= table.q95),
                      err2=np.where(on_scale, (table["mean"] - table.truth) ** 2, np.nan),
@@ -99,7 +108,7 @@ def plot_recovery(table: pd.DataFrame, coverage: pd.DataFrame):
     from matplotlib.figure import Figure
 
     sizes = sorted(table.n_allies.unique())
-    table = table[~table.parameter.isin(OFF_SCALE)]
+    table = table[~off_scale(table.parameter)]
     fig = Figure(figsize=(4.2 * (len(sizes) + 1), 4.3), layout="constrained")
     axes = fig.subplots(1, len(sizes) + 1)
     lo = float(min(table.truth.min(), table.q05.min()))
