@@ -93,6 +93,39 @@ def test_huge_or_non_finite_values_raise_naming_the_operation(variable: str, dat
                        "interventions": {variable: {op: value}}})
 
 
+#: typed fields of a scenario -> a predicate for the values they accept
+TYPED_FIELDS: dict[tuple, Any] = {
+    ("name",): lambda v: isinstance(v, str) and v.strip(),
+    ("description",): lambda v: isinstance(v, str),
+    ("allies",): lambda v: (isinstance(v, str) and v.strip()) or (
+        isinstance(v, list) and v and all(isinstance(a, str) and a.strip() for a in v)),
+    ("start",): lambda v: isinstance(v, int) and not isinstance(v, bool),
+    ("horizon",): lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)
+                                          and v >= 1),
+    ("schema_version",): lambda v: type(v) is int and v == 1,
+    ("interventions",): lambda v: False,  # any JUNK replacing the presets' block is invalid
+    ("interventions", "us_troops"): lambda v: False,
+    ("interventions", "us_troops", "phase_in"): lambda v: (
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    ("interventions", "us_troops", "scale"): lambda v: (
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf")),
+}
+
+
+@PROPS
+@given(path=st.sampled_from(sorted(TYPED_FIELDS, key=str)), data=st.data())
+def test_wrongly_typed_field_raises_naming_it(path: tuple, data) -> None:
+    value = data.draw(JUNK.filter(lambda v: not TYPED_FIELDS[path](v)))
+    raw = copy.deepcopy(PRESETS[available_scenarios().index("carter-1977-korea")])
+    table = raw
+    for step in path[:-1]:
+        table = table[step]
+    table[path[-1]] = value
+    named = "intervention" if path == ("interventions",) else str(path[-1])
+    with pytest.raises(ScenarioError, match=named):
+        load_scenario(raw)
+
+
 @st.composite
 def interventions(draw: st.DrawFn) -> dict[str, Any]:
     block = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tomllib
 from typing import Any
 
@@ -113,6 +114,35 @@ def test_unknown_transform_raises(cov: str, tr: str) -> None:
     else:
         with pytest.raises(SpecError, match="transform"):
             load_spec(raw)
+
+
+#: path of a typed field in joint.toml -> the types it accepts
+TYPED_FIELDS: dict[tuple, tuple[type, ...]] = {
+    ("name",): (str,), ("description",): (str,), ("priors",): (str,),
+    ("latent_outcome",): (str,), ("schema_version",): (int,), ("covariates",): (dict,),
+    ("ally_effects",): (dict,), ("year_effects",): (dict,), ("outcomes",): (list,),
+    ("ally_effects", "correlated"): (bool,), ("ally_effects", "lkj_eta"): (int, float),
+    ("year_effects", "kind"): (str,), ("outcomes", 0): (dict,),
+    ("outcomes", 0, "name"): (str,), ("outcomes", 0, "column"): (str,),
+    ("outcomes", 0, "family"): (str,), ("outcomes", 0, "terms"): (list,),
+    ("outcomes", 0, "exposure"): (str, type(None)), ("outcomes", 0, "optional"): (bool,),
+}
+
+
+@PROPS
+@given(path=st.sampled_from(sorted(TYPED_FIELDS, key=str)), data=st.data())
+def test_wrongly_typed_field_raises_naming_it(path: tuple, data) -> None:
+    types = TYPED_FIELDS[path]
+    value = data.draw(JUNK.filter(lambda v: not isinstance(v, types)
+                                  or (isinstance(v, bool) and bool not in types)))
+    raw = copy.deepcopy(JOINT)
+    table = raw
+    for step in path[:-1]:
+        table = table[step]
+    table[path[-1]] = value
+    named = "#1" if path == ("outcomes", 0) else str(path[-1])
+    with pytest.raises(SpecError, match=re.escape(named)):
+        load_spec(raw)
 
 
 TERM_PART = st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True)
