@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 #: any value a TOML file (or a caller's dict) could hold, nested a little
 SCALARS = (st.none() | st.booleans() | st.integers(-10**6, 10**6)
+           | st.sampled_from([10**400, -10**400])  # ints beyond the float range
            | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12))
 KEYS = st.text(max_size=8) | st.integers(-3, 3)
 JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)

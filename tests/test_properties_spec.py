@@ -203,3 +203,11 @@ def test_valid_specs_round_trip(raw: dict[str, Any]) -> None:
 
 def test_shipped_spec_round_trips() -> None:
     check_round_trip(load_spec(copy.deepcopy(JOINT)))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10**400, 0, -1.5, True, "2"])
+def test_lkj_eta_outside_its_domain_raises(value: Any) -> None:
+    raw = copy.deepcopy(JOINT)
+    raw["ally_effects"]["lkj_eta"] = value
+    with pytest.raises(SpecError, match="lkj_eta must be a finite number > 0"):
+        load_spec(raw)

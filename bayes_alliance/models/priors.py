@@ -18,7 +18,6 @@ recorded with the fit.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import numpy as np
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import aux_parameters
 from bayes_alliance.models.families import family as outcome_family
-from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.spec import ModelSpec, is_finite_number
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: parameter family -> allowed distributions
@@ -131,7 +130,7 @@ def _parse_prior(selector: str, value: Any, where: str) -> Prior:
     params = []
     for k in DIST_PARAMS[dist]:
         v = value[k]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not _finite(v):
+        if not is_finite_number(v):
             raise SpecError(f"{where}: prior '{selector}': {k} must be a finite number, got {v!r}")
         if k != "mu" and v <= 0:
             raise SpecError(f"{where}: prior '{selector}': {k} must be > 0, got {v}")
@@ -140,13 +139,6 @@ def _parse_prior(selector: str, value: Any, where: str) -> Prior:
     if not isinstance(source, str):
         raise SpecError(f"{where}: prior '{selector}': source must be a string, got {source!r}")
     return Prior(dist=dist, params=tuple(params), source=source)
-
-
-def _finite(v: float) -> bool:
-    try:
-        return math.isfinite(v)
-    except OverflowError:  # an int beyond the float range
-        return False
 
 
 def load_prior_set(priors: str | os.PathLike[str] | PriorSet | dict[str, Any]) -> PriorSet:

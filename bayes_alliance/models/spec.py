@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -206,6 +207,16 @@ def _term_parts(term: str) -> list[str]:
     return [p.strip() for p in term.split(":")]
 
 
+def is_finite_number(value: Any) -> bool:
+    """Whether ``value`` is an int or float (not a bool) with a finite float value."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the float range
+        return False
+
+
 def _typed(value: Any, types: Any, what: str, where: str, example: str) -> Any:
     """``value`` if it is an instance of ``types`` (never a bool for numbers), else SpecError."""
     if not isinstance(value, types) or (isinstance(value, bool) and types is not bool):
@@ -284,9 +295,8 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
     _unknown("key", set(ally), _ALLY_KEYS, f"{where} [ally_effects]")
     correlated = _typed(ally.get("correlated", True), bool, "correlated",
                         f"{where} [ally_effects]", "true or false")
-    lkj_eta = _typed(ally.get("lkj_eta", 2.0), int | float, "lkj_eta",
-                     f"{where} [ally_effects]", "a finite number > 0")
-    if not (np.isfinite(lkj_eta) and lkj_eta > 0):
+    lkj_eta = ally.get("lkj_eta", 2.0)
+    if not (is_finite_number(lkj_eta) and lkj_eta > 0):
         raise SpecError(f"{where} [ally_effects]: lkj_eta must be a finite number > 0, "
                         f"got {lkj_eta!r}")
     year = _table(raw, "year_effects", where)

@@ -29,13 +29,13 @@ With ``phase_in = p`` the intervened value in year :math:`t` is
 from __future__ import annotations
 
 import difflib
-import math
 import numbers
 import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bayes_alliance.errors import ScenarioError
+from bayes_alliance.models.spec import is_finite_number
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: intervention variable -> allowed operations (plus ``phase_in``)
@@ -260,7 +260,7 @@ def _intervention(variable: str, spec: dict[str, Any], where: str) -> Interventi
                             f">= 0, got {phase!r}")
     if variable == "retrench" and op == "set" and value == "max":
         return Intervention(variable, op, "max", phase)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+    if not is_finite_number(value):
         extra = " or \"max\"" if (variable, op) == ("retrench", "set") else ""
         raise ScenarioError(f"{where}: {variable}.{op} must be a finite number{extra} "
                             f"({UNITS[variable]}), got {value!r}")
@@ -270,13 +270,6 @@ def _intervention(variable: str, spec: dict[str, Any], where: str) -> Interventi
         raise ScenarioError(f"{where}: us_troops.{op} = {value:g} is negative; the {what} "
                             "must be >= 0 (thousands of personnel / a factor, e.g. 0.5)")
     return Intervention(variable, op, value, phase)
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond the float range
-        return False
 
 
 def _hint(word: str, valid: Any) -> str:
