@@ -23,6 +23,10 @@ _TRANSFORMS = {
     "log1p": np.log1p,
 }
 
+#: an sd below this fraction of the largest absolute value is rounding error of a
+#: constant column (e.g. 5042.2 repeated has a float sd of ~1e-12, not 0)
+_CONSTANT_RTOL = 1e-12
+
 
 @dataclass(frozen=True)
 class Scaling:
@@ -39,8 +43,11 @@ class Scaling:
         for cov in spec.covariates_used():
             tr = spec.transform(cov)
             values = _apply(tr, frame[cov].to_numpy(float), cov)
+            if not np.all(np.isfinite(values)):
+                raise SpecError(f"covariate '{cov}' has missing or infinite values (after its "
+                                f"'{tr}' transform); fill or drop those rows")
             s = float(values.std())
-            if not np.isfinite(s) or s == 0:
+            if s <= _CONSTANT_RTOL * float(np.abs(values).max()):
                 raise SpecError(f"covariate '{cov}' is constant in the panel; it cannot be "
                                 "standardised: drop it from the spec's terms")
             transform.append((cov, tr))

@@ -28,7 +28,7 @@ import numpy as np
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import aux_parameters
 from bayes_alliance.models.families import family as outcome_family
-from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.spec import ModelSpec, is_finite_number
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: parameter family -> allowed distributions
@@ -48,6 +48,7 @@ DIST_PARAMS: dict[str, tuple[str, ...]] = {
 #: prior families named after one outcome before the family registry; runs saved
 #: with them still resolve, prior files must use the new names
 _RENAMED = {"phi_reassure": "phi", "sigma_milex": "sigma", "nu_milex": "nu"}
+_PRIOR_SET_KEYS = ("name", "description", "settings", "priors")
 _SELECTOR = re.compile(r"^\s*(?P<family>[a-z_]+)\s*(\[(?P<index>[^\]]*)\])?\s*$")
 
 
@@ -118,38 +119,67 @@ def _parse_prior(selector: str, value: Any, where: str) -> Prior:
         raise SpecError(f"{where}: prior '{selector}' must be a table with 'dist', e.g. "
                         "{ dist = \"Normal\", mu = 0.0, sigma = 1.0 }")
     dist = value["dist"]
-    if dist not in DIST_PARAMS:
-        raise SpecError(f"{where}: prior '{selector}' has unknown dist '{dist}'; "
+    if not isinstance(dist, str) or dist not in DIST_PARAMS:
+        raise SpecError(f"{where}: prior '{selector}' has unknown dist {dist!r}; "
                         f"valid: {', '.join(DIST_PARAMS)}")
     expected = set(DIST_PARAMS[dist])
-    given = {k for k in value if k not in ("dist", "source")}
+    given = {str(k) for k in value if k not in ("dist", "source")}
     if given != expected:
         raise SpecError(f"{where}: prior '{selector}' ({dist}) needs parameters "
                         f"{sorted(expected)}, got {sorted(given)}")
     params = []
     for k in DIST_PARAMS[dist]:
         v = value[k]
-        if not isinstance(v, int | float) or not np.isfinite(v):
+        if not is_finite_number(v):
             raise SpecError(f"{where}: prior '{selector}': {k} must be a finite number, got {v!r}")
         if k != "mu" and v <= 0:
             raise SpecError(f"{where}: prior '{selector}': {k} must be > 0, got {v}")
         params.append((k, float(v)))
-    return Prior(dist=dist, params=tuple(params), source=str(value.get("source", "")))
+    source = value.get("source", "")
+    if not isinstance(source, str):
+        raise SpecError(f"{where}: prior '{selector}': source must be a string, got {source!r}")
+    return Prior(dist=dist, params=tuple(params), source=source)
 
 
-def load_prior_set(priors: str | os.PathLike[str] | PriorSet) -> PriorSet:
-    """Load a prior set by shipped name (weak, theory, skeptical) or path."""
+def load_prior_set(priors: str | os.PathLike[str] | PriorSet | dict[str, Any]) -> PriorSet:
+    """Load a prior set by shipped name (weak, theory, skeptical), path or dict.
+
+    A dict has the keys of the TOML file (``name``, ``description``,
+    ``settings``, ``priors``); :meth:`PriorSet.to_dict` gives one.
+
+    Raises
+    ------
+    SpecError
+        For an unknown name, unreadable TOML or any malformed key, selector or prior.
+    """
     if isinstance(priors, PriorSet):
         return priors
+    if isinstance(priors, dict):
+        return parse_prior_set(priors, where="prior set", default_name="inline")
     raw, path = read_shipped_toml(priors, ("priors",), kind="prior set", error=SpecError)
+    return parse_prior_set(raw, where=path.name, default_name=path.stem)
+
+
+def parse_prior_set(raw: dict[str, Any], *, where: str, default_name: str) -> PriorSet:
+    """Validate a raw TOML mapping of a prior set and build a :class:`PriorSet`."""
+    unknown = sorted(str(k) for k in set(raw) - set(_PRIOR_SET_KEYS))
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)}; valid: "
+                        f"{', '.join(_PRIOR_SET_KEYS)}")
     if "priors" not in raw or not isinstance(raw["priors"], dict):
-        raise SpecError(f"prior file {path} needs a [priors] table of selector = prior")
-    where = path.name
+        raise SpecError(f"{where}: a prior set needs a [priors] table of selector = prior")
+    for key in ("name", "description"):
+        if not isinstance(raw.get(key, ""), str):
+            raise SpecError(f"{where}: '{key}' must be a string, got {raw[key]!r}")
+    settings = raw.get("settings", {})
+    if not isinstance(settings, dict):
+        raise SpecError(f"{where}: [settings] must be a table, got {settings!r}")
     entries = []
+    seen: dict[tuple[str, tuple[str, ...]], str] = {}
     for selector, value in raw["priors"].items():
-        m = _SELECTOR.match(selector)
+        m = _SELECTOR.match(selector) if isinstance(selector, str) else None
         if not m:
-            raise SpecError(f"{where}: cannot read selector '{selector}'; write e.g. "
+            raise SpecError(f"{where}: cannot read selector {selector!r}; write e.g. "
                             "'beta', 'beta[milex]' or 'beta[milex, threat]'")
         if m["family"] not in PARAMETERS:
             hint = (f" ('{m['family']}' is now '{_RENAMED[m['family']]}', which applies to "
@@ -157,14 +187,18 @@ def load_prior_set(priors: str | os.PathLike[str] | PriorSet) -> PriorSet:
                     f"'{_RENAMED[m['family']]}[outcome]')" if m["family"] in _RENAMED else "")
             raise SpecError(f"{where}: unknown parameter '{m['family']}' in '{selector}'"
                             f"{hint}; valid: {', '.join(PARAMETERS)}")
+        if _key(selector) in seen:
+            raise SpecError(f"{where}: selectors '{seen[_key(selector)]}' and '{selector}' "
+                            "select the same cells; keep one")
+        seen[_key(selector)] = selector
         prior = _parse_prior(selector, value, where)
         if prior.dist not in PARAMETERS[m["family"]]:
             raise SpecError(f"{where}: '{selector}' cannot take a {prior.dist} prior; "
                             f"valid: {', '.join(PARAMETERS[m['family']])}")
         entries.append((selector, prior))
-    return PriorSet(name=str(raw.get("name", path.stem)),
-                    description=str(raw.get("description", "")),
-                    priors=tuple(entries), settings=tuple(raw.get("settings", {}).items()))
+    name = raw.get("name", default_name)
+    return PriorSet(name=name or default_name, description=raw.get("description", ""),
+                    priors=tuple(entries), settings=tuple(settings.items()))
 
 
 def _key(selector: str) -> tuple[str, tuple[str, ...]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -164,7 +165,7 @@ def _replace_outcomes(spec: ModelSpec, outcomes: tuple[OutcomeSpec, ...]) -> Mod
 
 def _unknown(kind: str, keys: set[str] | list[str], valid: set[str] | tuple[str, ...],
              where: str) -> None:
-    bad = sorted(set(keys) - set(valid))
+    bad = sorted(str(k) for k in set(keys) - set(valid))
     if bad:
         hints = []
         for b in bad:
@@ -206,51 +207,113 @@ def _term_parts(term: str) -> list[str]:
     return [p.strip() for p in term.split(":")]
 
 
+def is_finite_number(value: Any) -> bool:
+    """Whether ``value`` is an int or float (not a bool) with a finite float value."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the float range
+        return False
+
+
+def _typed(value: Any, types: Any, what: str, where: str, example: str) -> Any:
+    """``value`` if it is an instance of ``types`` (never a bool for numbers), else SpecError."""
+    if not isinstance(value, types) or (isinstance(value, bool) and types is not bool):
+        raise SpecError(f"{where}: {what} must be {example}, got {value!r}")
+    return value
+
+
+def _text(value: Any, what: str, where: str) -> str:
+    _typed(value, str, what, where, "a string")
+    if not value.strip():
+        raise SpecError(f"{where}: {what} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    return _typed(raw.get(key, {}), dict, f"[{key}]", where, "a table of key = value")
+
+
+def _parse_outcome(o: Any, here: str) -> OutcomeSpec:
+    _typed(o, dict, "an outcome", here, "a table with name, column, family and terms")
+    _unknown("key", set(o), _OUTCOME_KEYS, here)
+    for key in ("name", "column", "family", "terms"):
+        if key not in o:
+            raise SpecError(f"{here}: missing required key '{key}'")
+    name = _text(o["name"], "'name'", here)
+    column = _text(o["column"], "'column'", here)
+    fam = _text(o["family"], "'family'", here)
+    if fam not in FAMILIES:
+        _unknown("family", {fam}, tuple(FAMILIES), here)
+    terms = _typed(o["terms"], list, "'terms'", here,
+                   "a list of term strings, e.g. [\"threat\", \"threat:retrench\"]")
+    parsed: list[str] = []
+    for term in terms:
+        _typed(term, str, "each of 'terms'", here, "a string such as 'threat:retrench'")
+        if not all(_term_parts(term)):
+            raise SpecError(f"{here}: term '{term}' has an empty part; write a column "
+                            "name or an interaction such as 'threat:retrench'")
+        norm = ":".join(_term_parts(term))
+        if norm in parsed:
+            raise SpecError(f"{here}: term '{norm}' is listed twice in 'terms'")
+        parsed.append(norm)
+    exposure = o.get("exposure")
+    if exposure is not None:
+        _text(exposure, "'exposure'", here)
+        if not FAMILIES[fam].uses_exposure:
+            raise SpecError(f"{here}: 'exposure' only applies to the families "
+                            f"{', '.join(exposure_families())}")
+    optional = _typed(o.get("optional", False), bool, "'optional'", here, "true or false")
+    return OutcomeSpec(name=name, column=column, family=fam, terms=tuple(parsed),
+                       exposure=exposure, optional=optional)
+
+
 def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
-    """Validate a raw TOML mapping and build a :class:`ModelSpec`."""
+    """Validate a raw TOML mapping and build a :class:`ModelSpec`.
+
+    Raises
+    ------
+    SpecError
+        For any key, type or value outside the spec format, naming the key.
+    """
+    _typed(raw, dict, "a spec", where, "a table (dict) of spec keys")
     _unknown("key", set(raw), _TOP_KEYS, where)
     for key in ("name", "outcomes"):
         if key not in raw:
             raise SpecError(f"{where}: missing required key '{key}'")
-    if raw.get("schema_version", 1) != 1:
-        raise SpecError(f"{where}: schema_version {raw['schema_version']} is not supported (use 1)")
-    transforms = raw.get("covariates", {})
+    version = raw.get("schema_version", 1)
+    if type(version) is not int or version != 1:
+        raise SpecError(f"{where}: schema_version {version!r} is not supported (use 1)")
+    transforms = _table(raw, "covariates", where)
     for cov, tr in transforms.items():
+        _text(cov, "each key of [covariates]", where)
         if tr not in TRANSFORMS:
-            raise SpecError(f"{where} [covariates]: transform '{tr}' of '{cov}' is unknown; "
+            raise SpecError(f"{where} [covariates]: transform {tr!r} of '{cov}' is unknown; "
                             f"valid: {', '.join(TRANSFORMS)}")
-    ally = raw.get("ally_effects", {})
+    ally = _table(raw, "ally_effects", where)
     _unknown("key", set(ally), _ALLY_KEYS, f"{where} [ally_effects]")
-    year = raw.get("year_effects", {})
+    correlated = _typed(ally.get("correlated", True), bool, "correlated",
+                        f"{where} [ally_effects]", "true or false")
+    lkj_eta = ally.get("lkj_eta", 2.0)
+    if not (is_finite_number(lkj_eta) and lkj_eta > 0):
+        raise SpecError(f"{where} [ally_effects]: lkj_eta must be a finite number > 0, "
+                        f"got {lkj_eta!r}")
+    year = _table(raw, "year_effects", where)
     _unknown("key", set(year), _YEAR_KEYS, f"{where} [year_effects]")
     kind = year.get("kind", "none")
     if kind not in YEAR_EFFECT_KINDS:
-        raise SpecError(f"{where} [year_effects]: kind '{kind}' is unknown; "
+        raise SpecError(f"{where} [year_effects]: kind {kind!r} is unknown; "
                         f"valid: {', '.join(YEAR_EFFECT_KINDS)}")
-    outcomes = []
-    for i, o in enumerate(raw["outcomes"]):
-        here = f"{where} [[outcomes]] #{i + 1}"
-        _unknown("key", set(o), _OUTCOME_KEYS, here)
-        for key in ("name", "column", "family", "terms"):
-            if key not in o:
-                raise SpecError(f"{here}: missing required key '{key}'")
-        if o["family"] not in FAMILIES:
-            _unknown("family", {o["family"]}, tuple(FAMILIES), here)
-        for term in o["terms"]:
-            if not all(_term_parts(term)):
-                raise SpecError(f"{here}: term '{term}' has an empty part; write a column "
-                                "name or an interaction such as 'threat:retrench'")
-        exposure = o.get("exposure")
-        if exposure is not None and not FAMILIES[o["family"]].uses_exposure:
-            raise SpecError(f"{here}: 'exposure' only applies to the families "
-                            f"{', '.join(exposure_families())}")
-        outcomes.append(OutcomeSpec(name=o["name"], column=o["column"], family=o["family"],
-                                    terms=tuple(":".join(_term_parts(t)) for t in o["terms"]),
-                                    exposure=exposure, optional=bool(o.get("optional", False))))
+    rows = _typed(raw["outcomes"], list, "'outcomes'", where,
+                  "a non-empty array of [[outcomes]] tables")
+    if not rows:
+        raise SpecError(f"{where}: 'outcomes' is empty; add at least one [[outcomes]] table")
+    outcomes = [_parse_outcome(o, f"{where} [[outcomes]] #{i + 1}") for i, o in enumerate(rows)]
     names = [o.name for o in outcomes]
     if len(set(names)) != len(names):
         raise SpecError(f"{where}: outcome names must be unique, got {names}")
-    latent = raw.get("latent_outcome", "reassure")
+    latent = _text(raw.get("latent_outcome", "reassure"), "'latent_outcome'", where)
     uses_latent = any(o.latent_terms for o in outcomes)
     if uses_latent:
         if latent not in names:
@@ -260,10 +323,12 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         if lat.latent_terms:
             raise SpecError(f"{where}: the latent outcome '{latent}' cannot use '{LATENT}' terms")
     return ModelSpec(
-        name=str(raw["name"]), description=str(raw.get("description", "")).strip(),
-        outcomes=tuple(outcomes), priors=str(raw.get("priors", "weak")),
+        name=_text(raw["name"], "'name'", where),
+        description=_typed(raw.get("description", ""), str, "'description'", where,
+                           "a string").strip(),
+        outcomes=tuple(outcomes), priors=_text(raw.get("priors", "weak"), "'priors'", where),
         transforms=tuple(sorted(transforms.items())),
-        correlated=bool(ally.get("correlated", True)), lkj_eta=float(ally.get("lkj_eta", 2.0)),
+        correlated=correlated, lkj_eta=float(lkj_eta),
         centered=_centering(ally.get("centered", "auto"), where),
         year_effects=kind, latent_outcome=latent if latent in names else None,
     )

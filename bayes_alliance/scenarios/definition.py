@@ -29,13 +29,13 @@ With ``phase_in = p`` the intervened value in year :math:`t` is
 from __future__ import annotations
 
 import difflib
-import math
 import numbers
 import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bayes_alliance.errors import ScenarioError
+from bayes_alliance.models.spec import is_finite_number
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: intervention variable -> allowed operations (plus ``phase_in``)
@@ -125,6 +125,17 @@ class Scenario:
         """JSON-friendly form."""
         return asdict(self)
 
+    def to_raw(self) -> dict[str, Any]:
+        """The scenario in the file format: ``parse_scenario(s.to_raw())`` gives ``s`` back."""
+        raw: dict[str, Any] = {"name": self.name, "description": self.description,
+                               "allies": list(self.allies), "start": self.start,
+                               "interventions": {i.variable: {i.op: i.value,
+                                                              "phase_in": i.phase_in}
+                                                 for i in self.interventions}}
+        if self.horizon is not None:
+            raw["horizon"] = self.horizon
+        return raw
+
 
 def parse_key(key: str) -> tuple[str, str]:
     """Split ``"us_troops.scale"`` into its variable and operation, checking both."""
@@ -170,14 +181,26 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario | dict[str, An
 
 
 def parse_scenario(raw: dict[str, Any], *, where: str = "scenario") -> Scenario:
-    """Validate a scenario given as a dict (the parsed TOML)."""
-    unknown = sorted(set(raw) - set(_TOP_KEYS))
+    """Validate a scenario given as a dict (the parsed TOML).
+
+    Raises
+    ------
+    ScenarioError
+        For any key, type or value outside the format, naming the key.
+    """
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: a scenario is a table of keys ({', '.join(_TOP_KEYS)}), "
+                            f"got {type(raw).__name__}")
+    unknown = sorted(str(k) for k in set(raw) - set(_TOP_KEYS))
     if unknown:
         raise ScenarioError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: "
                             f"{', '.join(_TOP_KEYS)}" + _hint(unknown[0], _TOP_KEYS))
     for key in ("name", "allies", "start", "interventions"):
         if key not in raw:
             raise ScenarioError(f"{where}: missing required key '{key}'")
+    version = raw.get("schema_version", 1)
+    if type(version) is not int or version != 1:
+        raise ScenarioError(f"{where}: schema_version {version!r} is not supported (use 1)")
     name = raw["name"]
     if not isinstance(name, str) or not name.strip():
         raise ScenarioError(f"{where}: 'name' must be a non-empty string")
@@ -219,7 +242,7 @@ def parse_scenario(raw: dict[str, Any], *, where: str = "scenario") -> Scenario:
 
 def _intervention(variable: str, spec: dict[str, Any], where: str) -> Intervention:
     valid = (*OPERATIONS[variable], "phase_in")
-    unknown = sorted(set(spec) - set(valid))
+    unknown = sorted(str(k) for k in set(spec) - set(valid))
     if unknown:
         raise ScenarioError(f"{where}: unknown key(s) {', '.join(unknown)} in "
                             f"[interventions.{variable}]; valid: {', '.join(valid)}"
@@ -237,7 +260,7 @@ def _intervention(variable: str, spec: dict[str, Any], where: str) -> Interventi
                             f">= 0, got {phase!r}")
     if variable == "retrench" and op == "set" and value == "max":
         return Intervention(variable, op, "max", phase)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not is_finite_number(value):
         extra = " or \"max\"" if (variable, op) == ("retrench", "set") else ""
         raise ScenarioError(f"{where}: {variable}.{op} must be a finite number{extra} "
                             f"({UNITS[variable]}), got {value!r}")
