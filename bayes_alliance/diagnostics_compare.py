@@ -6,7 +6,7 @@ Each function takes ``{name: FitResult}``, a list of results or one result
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,14 +39,10 @@ class Hypothesis:
 
 
 def theory_hypotheses() -> list[Any]:
-    """The hypotheses of :mod:`bayes_alliance.theory`, or ``[]`` when it has none."""
-    try:
-        from bayes_alliance.theory import HYPOTHESES  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    if isinstance(HYPOTHESES, Mapping):
-        return list(HYPOTHESES.values())
-    return list(HYPOTHESES)
+    """The hypothesis registry of :mod:`bayes_alliance.theory` (the game's and the empirical)."""
+    from bayes_alliance.theory import REGISTRY
+
+    return list(REGISTRY)
 
 
 def _same_observations(a: FitResult, b: FitResult, outcome: str) -> bool:
@@ -202,7 +198,7 @@ def hypotheses_table(results: Any, hypotheses: Sequence[Any] | None = None) -> p
     hypotheses
         Objects with ``id``, ``outcome``, ``driver``, ``sign``, ``statement``
         and ``coefficient`` (a readable name such as ``"beta[milex, threat]"``
-        or None); defaults to :data:`bayes_alliance.theory.HYPOTHESES`.
+        or None); defaults to :data:`bayes_alliance.theory.REGISTRY`.
 
     Returns
     -------

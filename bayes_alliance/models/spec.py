@@ -18,7 +18,7 @@ import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bayes_alliance.data.panel import COVARIATES, Panel
+from bayes_alliance.data.panel import ALL_COVARIATES, Panel
 from bayes_alliance.errors import SpecError
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
@@ -109,7 +109,7 @@ class ModelSpec:
     def covariates_used(self) -> tuple[str, ...]:
         """Covariates entering any term, in panel order."""
         used = {part for o in self.outcomes for t in o.terms for part in t.split(":")}
-        return tuple(c for c in COVARIATES if c in used)
+        return tuple(c for c in ALL_COVARIATES if c in used)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec."""
@@ -216,7 +216,7 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
     if raw.get("schema_version", 1) != 1:
         raise SpecError(f"{where}: schema_version {raw['schema_version']} is not supported (use 1)")
     transforms = raw.get("covariates", {})
-    _unknown("covariate", set(transforms), COVARIATES, f"{where} [covariates]")
+    _unknown("covariate", set(transforms), ALL_COVARIATES, f"{where} [covariates]")
     for cov, tr in transforms.items():
         if tr not in TRANSFORMS:
             raise SpecError(f"{where} [covariates]: transform '{tr}' of '{cov}' is unknown; "
@@ -239,7 +239,7 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         if o["family"] not in FAMILIES:
             _unknown("family", {o["family"]}, tuple(FAMILIES), here)
         for term in o["terms"]:
-            _unknown("term part", set(_term_parts(term)), (*COVARIATES, LATENT),
+            _unknown("term part", set(_term_parts(term)), (*ALL_COVARIATES, LATENT),
                      f"{here} term '{term}'")
         exposure = o.get("exposure")
         if exposure is not None and o["family"] not in COUNT_FAMILIES:
