@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayes_alliance.constants import CI_PROB
+from bayes_alliance.constants import CI_PROB, RHAT_MAX
 from bayes_alliance.errors import ReplicationError
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.resources import read_shipped_toml
@@ -228,8 +228,9 @@ def hypotheses_frame(results: dict[str, Any], hypotheses: Any = None) -> pd.Data
         (the :data:`~bayes_alliance.constants.CI_PROB` equal-tailed interval),
         ``<run> P(sign)`` (posterior share with the predicted sign, from
         :func:`~bayes_alliance.diagnostics_compare.hypotheses_table`),
-        ``<run> prior P(sign)`` (the same share over the run's prior draws) and
-        ``<run> note`` (why a coefficient is not estimated).
+        ``<run> prior P(sign)`` (the same share over the run's prior draws),
+        ``<run> r_hat`` (of that coefficient) and ``<run> note`` (why a
+        coefficient is not estimated).
     """
     from bayes_alliance.diagnostics_compare import hypotheses_table, sign_probability
     from bayes_alliance.results import readable_parameters
@@ -237,6 +238,7 @@ def hypotheses_frame(results: dict[str, Any], hypotheses: Any = None) -> pd.Data
 
     hyps = [h for h in (REGISTRY if hypotheses is None else hypotheses) if h.coefficient]
     posterior_p = hypotheses_table(results, hyps).set_index("id")
+    r_hat = {name: r.summary()["r_hat"] for name, r in results.items()}
     tail = (1 - CI_PROB) / 2
     rows = []
     for h in hyps:
@@ -247,7 +249,7 @@ def hypotheses_frame(results: dict[str, Any], hypotheses: Any = None) -> pd.Data
             post = result.parameters()
             if h.coefficient not in post:
                 row.update({f"{name} {k}": np.nan for k in
-                            ("mean", "lo", "hi", "P(sign)", "prior P(sign)")})
+                            ("mean", "lo", "hi", "P(sign)", "prior P(sign)", "r_hat")})
                 row[f"{name} note"] = _why_missing(h.coefficient, result)
                 continue
             x = post[h.coefficient].to_numpy().ravel()
@@ -259,7 +261,8 @@ def hypotheses_frame(results: dict[str, Any], hypotheses: Any = None) -> pd.Data
                         f"{name} lo": float(np.quantile(x, tail)),
                         f"{name} hi": float(np.quantile(x, 1 - tail)),
                         f"{name} P(sign)": float(posterior_p.loc[h.id, f"P(sign) {name}"]),
-                        f"{name} prior P(sign)": prior_p, f"{name} note": ""})
+                        f"{name} prior P(sign)": prior_p,
+                        f"{name} r_hat": float(r_hat[name][h.coefficient]), f"{name} note": ""})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -268,6 +271,8 @@ def _cell(row: pd.Series, name: str) -> tuple[str, str]:
     if row[f"{name} note"]:
         return row[f"{name} note"], ""
     est = f"{row[f'{name} mean']:+.2f} [{row[f'{name} lo']:+.2f}, {row[f'{name} hi']:+.2f}]"
+    if row[f"{name} r_hat"] > RHAT_MAX:
+        est += f" (R-hat {row[f'{name} r_hat']:.2f})"
     prior = row[f"{name} prior P(sign)"]
     p = f"{row[f'{name} P(sign)']:.2f}" + (f" ({prior:.2f})" if np.isfinite(prior) else "")
     return est, p
@@ -287,7 +292,8 @@ def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
         f"[{pct}% interval] of the coefficient (per sd of the covariate, on the equation's link "
         "scale), and P(sign) = the share of posterior draws with the predicted sign, with the "
         "same share over the prior draws alone in brackets. Empirical hypotheses (not derived "
-        "from the game) are marked *.",
+        f"from the game) are marked *. A coefficient whose R-hat exceeds {RHAT_MAX} shows it: "
+        "its chains disagree, so its row is not an estimate.",
         "",
         "| H | coefficient | sign | " + " | ".join(f"{r}: mean [{pct}%] | {r}: P(sign) (prior)"
                                                   for r in runs) + " |",
