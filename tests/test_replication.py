@@ -15,7 +15,7 @@ from bayes_alliance.cli import app
 from bayes_alliance.diagnostics_compare import sign_probability
 from bayes_alliance.errors import ReplicationError, SpecError, TheoryError
 from bayes_alliance.models.spec import load_spec
-from bayes_alliance.replication import BEGIN, END, load_config, paste_into, replicate
+from bayes_alliance.replication import BEGIN, END, load_config, panel_hash, paste_into, replicate
 from bayes_alliance.results import FitResult
 from bayes_alliance.theory import EMPIRICAL_HYPOTHESES, HYPOTHESES, REGISTRY, check_hypotheses
 
@@ -185,3 +185,17 @@ def test_replicate_end_to_end_and_resumes(tmp_path: Path, tiny_panel: Path) -> N
     assert [r["status"] for r in again["runs"]] == ["reused", "reused"]
     moved = replicate(_config(tmp_path, tiny_panel, seeds=(1, 3)), readme=None)
     assert [r["status"] for r in moved["runs"]] == ["reused", "fitted"]
+
+
+def test_readme_table_is_the_committed_replication_output() -> None:
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    md = (root / "reports" / "replication" / "hypotheses.md").read_text(encoding="utf-8")
+    assert f"{BEGIN}\n{md}{END}" in readme, ("README's real-data table differs from "
+                                             "reports/replication/hypotheses.md; rerun "
+                                             "`bayes-alliance replicate`")
+    summary = json.loads((root / "reports" / "replication" / "summary.json")
+                         .read_text(encoding="utf-8"))
+    assert summary["panel"]["hash"] == panel_hash(ba.load_panel("real").frame), (
+        "the committed replication output was made from another real panel; rerun "
+        "`bayes-alliance replicate`")
