@@ -15,7 +15,7 @@ import pandas as pd
 
 from bayes_alliance.diagnostics import as_named_runs, loo_results, psis_loo, require_groups
 from bayes_alliance.errors import ReportError
-from bayes_alliance.theory.hypotheses import HYPOTHESES
+from bayes_alliance.theory.hypotheses import REGISTRY
 
 if TYPE_CHECKING:
     from bayes_alliance.results import FitResult
@@ -40,8 +40,8 @@ class Hypothesis:
 
 
 def theory_hypotheses() -> list[Any]:
-    """The hypotheses of the formal model (:data:`bayes_alliance.theory.hypotheses.HYPOTHESES`)."""
-    return list(HYPOTHESES)
+    """The hypothesis registry of :mod:`bayes_alliance.theory` (the game's and the empirical)."""
+    return list(REGISTRY)
 
 
 def _same_observations(a: FitResult, b: FitResult, outcome: str) -> bool:
@@ -197,7 +197,7 @@ def hypotheses_table(results: Any, hypotheses: Sequence[Any] | None = None) -> p
     hypotheses
         Objects with ``id``, ``outcome``, ``driver``, ``sign``, ``statement``
         and ``coefficient`` (a readable name such as ``"beta[milex, threat]"``
-        or None); defaults to :data:`bayes_alliance.theory.HYPOTHESES`.
+        or None); defaults to :data:`bayes_alliance.theory.REGISTRY`.
 
     Returns
     -------

@@ -51,5 +51,9 @@ class ValidationRunError(BayesAllianceError):
     """A validation run (SBC, recovery, benchmark) cannot run or resume."""
 
 
+class ReplicationError(BayesAllianceError, ValueError):
+    """A replication config or its output target (README markers) is wrong."""
+
+
 class ConvergenceWarning(UserWarning):
     """Sampler diagnostics (divergences, R-hat, ESS, BFMI) miss their thresholds."""

@@ -244,6 +244,46 @@ class FitResult:
         return prediction.conditional_effects(self, variable, outcome=outcome, **kwargs)
 
 
+def fit_summary(result: Any) -> dict[str, Any]:
+    """The JSON summary of a fit: settings, timings, diagnostics, parameters.
+
+    Non-finite numbers (e.g. the R-hat of a parameter that is constant over the
+    draws) become None, so the summary is valid JSON.
+    """
+    table = result.summary()
+    lo, hi = table.columns[2], table.columns[3]
+    diag = result.diagnostics().to_dict()
+    return {
+        "spec": result.spec.name,
+        "spec_hash": result.spec.hash(),
+        "priors": result.prior_set.name,
+        "panel": result.panel.source,
+        "dropped_rows": result.panel.dropped_rows,
+        "synthetic_outcomes": result.panel.synthetic,
+        "sampler": result.info["sampler"],
+        "draws": result.info["draws"], "tune": result.info["tune"],
+        "chains": result.info["chains"], "random_seed": result.info["random_seed"],
+        "compile_seconds": result.info["compile_s"],
+        "sampling_seconds": result.info["sampling_s"],
+        "wall_seconds": result.info["wall_s"],
+        **{k: diag[k] for k in ("divergences", "divergences_per_chain", "max_rhat",
+                                "min_ess_bulk", "min_ess_tail", "bfmi", "stuck_chains", "ok",
+                                "problems")},
+        "interval": CI_PROB,
+        "parameters": {
+            name: {"mean": _finite(row["mean"]), "sd": _finite(row["sd"]),
+                   "lo": _finite(row[lo]), "hi": _finite(row[hi]),
+                   "r_hat": _finite(row["r_hat"]), "ess_bulk": _finite(row["ess_bulk"])}
+            for name, row in table.iterrows()
+        },
+    }
+
+
+def _finite(x: Any) -> float | None:
+    value = float(x)
+    return value if np.isfinite(value) else None
+
+
 def content_digest(tree: xr.DataTree) -> str:
     """SHA-256 over every stored array and the metadata attributes, in a stable order.
 

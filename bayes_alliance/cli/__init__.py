@@ -15,6 +15,7 @@ from bayes_alliance.cli import data as data_cli
 from bayes_alliance.cli import demo as demo_cli
 from bayes_alliance.cli import fit as fit_cli
 from bayes_alliance.cli import measure as measure_cli
+from bayes_alliance.cli import replicate as replicate_cli
 from bayes_alliance.cli import report as report_cli
 from bayes_alliance.cli import scenario as scenario_cli
 from bayes_alliance.cli import theory as theory_cli
@@ -38,6 +39,7 @@ app.command("demo")(demo_cli.demo)
 app.command("measure")(measure_cli.measure)
 app.command("fit")(fit_cli.fit)
 app.command("report")(report_cli.report)
+app.command("replicate")(replicate_cli.replicate)
 app.command("scenario")(scenario_cli.scenario)
 app.command("bench")(bench_cli.bench)
 app.command("bench-measure")(bench_cli.bench_measure)

@@ -81,12 +81,13 @@ def demo(
     withdrawal scenario's effects, and writes OUT/index.html.
     """
     from bayes_alliance.cli.data import format_overview
-    from bayes_alliance.cli.fit import fit_summary, format_fit_summary, quiet_pymc, warn_problems
+    from bayes_alliance.cli.fit import format_fit_summary, quiet_pymc, warn_problems
     from bayes_alliance.cli.scenario import _fmt as format_effect
     from bayes_alliance.data.load import load_panel
     from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
     from bayes_alliance.report import write_report
+    from bayes_alliance.results import fit_summary
     from bayes_alliance.scenarios import run_scenario
 
     check_run_target(run, force)

@@ -9,7 +9,6 @@ from typing import Any
 import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
-from bayes_alliance.constants import CI_PROB
 from bayes_alliance.convergence import advice
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
@@ -17,39 +16,8 @@ from bayes_alliance.convergence import advice
 from bayes_alliance.io import check_output_file
 
 
-def fit_summary(result: Any) -> dict[str, Any]:
-    """The JSON summary of a fit: settings, timings, diagnostics, parameters."""
-    table = result.summary()
-    lo, hi = table.columns[2], table.columns[3]
-    diag = result.diagnostics().to_dict()
-    return {
-        "spec": result.spec.name,
-        "spec_hash": result.spec.hash(),
-        "priors": result.prior_set.name,
-        "panel": result.panel.source,
-        "dropped_rows": result.panel.dropped_rows,
-        "synthetic_outcomes": result.panel.synthetic,
-        "sampler": result.info["sampler"],
-        "draws": result.info["draws"], "tune": result.info["tune"],
-        "chains": result.info["chains"], "random_seed": result.info["random_seed"],
-        "compile_seconds": result.info["compile_s"],
-        "sampling_seconds": result.info["sampling_s"],
-        "wall_seconds": result.info["wall_s"],
-        **{k: diag[k] for k in ("divergences", "divergences_per_chain", "max_rhat",
-                                "min_ess_bulk", "min_ess_tail", "bfmi", "stuck_chains", "ok",
-                                "problems")},
-        "interval": CI_PROB,
-        "parameters": {
-            name: {"mean": float(row["mean"]), "sd": float(row["sd"]),
-                   "lo": float(row[lo]), "hi": float(row[hi]),
-                   "r_hat": float(row["r_hat"]), "ess_bulk": float(row["ess_bulk"])}
-            for name, row in table.iterrows()
-        },
-    }
-
-
 def format_fit_summary(summary: dict[str, Any]) -> str:
-    """Plain-text rendering of :func:`fit_summary`."""
+    """Plain-text rendering of :func:`~bayes_alliance.results.fit_summary`."""
     lines = [
         f"fit: spec {summary['spec']} ({summary['spec_hash']}), priors {summary['priors']}, "
         f"panel {summary['panel']}" + (" (SYNTHETIC outcomes)" if summary["synthetic_outcomes"]
@@ -69,7 +37,7 @@ def format_fit_summary(summary: dict[str, Any]) -> str:
 
 
 def warn_problems(summary: dict[str, Any], strict: bool) -> None:
-    """Print the sampler trouble of :func:`fit_summary` as a warning; with ``strict`` exit 1.
+    """Print the trouble in a :func:`~bayes_alliance.results.fit_summary`; ``strict``: exit 1.
 
     This replaces the API's :class:`~bayes_alliance.errors.ConvergenceWarning`,
     which the CLI silences (see :func:`bayes_alliance.cli._common.handle_errors`).
@@ -117,6 +85,7 @@ def fit(
     from bayes_alliance.data.load import load_panel
     from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance.results import fit_summary
 
     if out is not None:
         check_output_file(out, force=force, inputs=[data, spec, priors])

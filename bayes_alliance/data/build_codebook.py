@@ -166,7 +166,7 @@ ENTRIES: dict[str, Entry] = {
     "dependence": Entry("COW NMC 7.0; CShapes 2.0",
                         "log(threat_ext_capability / (10 x cinc_latent)); driver of H3-H5 "
                         "(docs/theory.md: more dependent allies spend more, pay more host-nation "
-                        "support, join US wars more); not yet a model covariate",
+                        "support, join US wars more); an optional model covariate",
                         "dependence on US protection: adversary-to-ally capability ratio",
                         "log ratio"),
     "dependence_us_present": Entry("COW NMC 7.0; CShapes 2.0; troopdata",

@@ -26,6 +26,11 @@ from bayes_alliance.resources import data_path
 
 #: required covariates (float, never missing unless the user asks to drop rows)
 COVARIATES: tuple[str, ...] = ("threat", "exit_capacity", "importance", "retrench", "us_troops")
+#: optional covariates: a panel may lack them; a spec whose terms use one needs it in the
+#: panel, with no missing value (:class:`~bayes_alliance.models.design.Scaling` checks)
+OPTIONAL_COVARIATES: tuple[str, ...] = ("dependence", "threat_other")
+#: every covariate a spec term may name, in design order
+ALL_COVARIATES: tuple[str, ...] = (*COVARIATES, *OPTIONAL_COVARIATES)
 #: optional outcome columns (nullable: a missing value is masked out of the likelihood)
 OUTCOMES: tuple[str, ...] = ("reassure", "milex_gdp", "intervene", "exit_pursuit", "hns")
 #: column -> (meaning, unit); the codebook's one source of truth for the contract
@@ -44,6 +49,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "importance": ("cost to the patron if the ally exits", "index"),
     "retrench": ("patron's domestic pressure to retrench", "index"),
     "us_troops": ("US military personnel stationed in the ally", "thousands of personnel"),
+    "dependence": ("dependence on US protection: adversary-to-ally capability ratio",
+                   "log ratio"),
+    "threat_other": ("other threats (a control)", "index"),
     "gdp": ("ally GDP", "billion constant USD"),
 }
 REQUIRED: tuple[str, ...] = ("ally", "year", *COVARIATES)

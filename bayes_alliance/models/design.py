@@ -38,9 +38,24 @@ class Scaling:
 
     @classmethod
     def from_frame(cls, spec: ModelSpec, frame: pd.DataFrame) -> Scaling:
-        """Fit the scaling on the training rows of ``frame``."""
+        """Fit the scaling on the training rows of ``frame``.
+
+        Raises
+        ------
+        SpecError
+            When a covariate the spec uses is not in ``frame`` (an optional
+            covariate such as ``dependence``), has missing values, or is constant.
+        """
         transform, mean, sd = [], [], []
         for cov in spec.covariates_used():
+            if cov not in frame:
+                raise SpecError(f"spec '{spec.name}' uses covariate '{cov}', which the panel "
+                                f"lacks; add a '{cov}' column to the panel or drop the terms "
+                                f"that use it")
+            missing = int(frame[cov].isna().sum())
+            if missing:
+                raise SpecError(f"covariate '{cov}' is missing in {missing} panel rows; fill "
+                                "it in, or drop those rows before fitting")
             tr = spec.transform(cov)
             values = _apply(tr, frame[cov].to_numpy(float), cov)
             if not np.all(np.isfinite(values)):

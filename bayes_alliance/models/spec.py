@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayes_alliance.data.panel import COVARIATES, Panel
+from bayes_alliance.data.panel import ALL_COVARIATES, Panel
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import FAMILIES, exposure_families, family
 from bayes_alliance.resources import read_shipped_toml, shipped_names
@@ -109,7 +109,8 @@ class ModelSpec:
         """Columns entering any term: named covariates in panel order, then others in order."""
         used = dict.fromkeys(part for o in self.outcomes for t in o.terms
                              for part in t.split(":") if part != LATENT)
-        return (*(c for c in COVARIATES if c in used), *(c for c in used if c not in COVARIATES))
+        named = (c for c in ALL_COVARIATES if c in used)
+        return (*named, *(c for c in used if c not in ALL_COVARIATES))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec."""

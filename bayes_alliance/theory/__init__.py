@@ -3,7 +3,8 @@
 * :mod:`~bayes_alliance.theory.primitives`: the primitives, their domains and validation;
 * :mod:`~bayes_alliance.theory.game`: payoffs, best responses, equilibrium solver;
 * :mod:`~bayes_alliance.theory.statics`: comparative statics (numerical derivatives);
-* :mod:`~bayes_alliance.theory.hypotheses`: the signed hypothesis registry H1...;
+* :mod:`~bayes_alliance.theory.hypotheses`: the signed hypothesis registry H1... (the game's
+  implications, and the seed's empirical H3-H5);
 * :mod:`~bayes_alliance.theory.population`: the declared prior over primitives;
 * :mod:`~bayes_alliance.theory.priors`: coefficient priors of the joint model;
 * :mod:`~bayes_alliance.theory.plots`: the comparative-statics figure.
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 from bayes_alliance.theory.game import Equilibrium, best_response, solve_equilibrium
 from bayes_alliance.theory.hypotheses import (
+    EMPIRICAL_HYPOTHESES,
     HYPOTHESES,
+    REGISTRY,
     Hypothesis,
     HypothesisCheck,
     check_hypotheses,
@@ -38,10 +41,12 @@ from bayes_alliance.theory.statics import (
 )
 
 __all__ = [
+    "EMPIRICAL_HYPOTHESES",
     "HYPOTHESES",
     "PRIMITIVE_INFO",
     "PRIMITIVE_NAMES",
     "QUANTITIES",
+    "REGISTRY",
     "Equilibrium",
     "Hypothesis",
     "HypothesisCheck",

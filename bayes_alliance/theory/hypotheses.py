@@ -9,6 +9,13 @@ numbering of the literature's hypotheses in docs/theory.md where one matches
 (H1, H2, H6, H7, H9, H10, H13); H15 onwards are implications of this game;
 docs/theory.md gives each hypothesis's source.
 
+:data:`HYPOTHESES` holds the game's implications only: they are checked by the
+solver and sign the theory prior set. :data:`EMPIRICAL_HYPOTHESES` holds the
+seed's empirical burden-sharing claims about dependence on US protection
+(H3-H5, Blankenship 2018), which the game does not derive (``derived=False``):
+they are tested against data but never checked by the solver and never shape a
+prior. :data:`REGISTRY` is both, in id order.
+
 :func:`check_hypotheses` computes each sign from the solver over draws from the
 declared prior: the mean derivative (or cross-partial) on the link scale and
 the share of draws with each sign. Derivatives of ``effort``,
@@ -76,6 +83,11 @@ class Hypothesis:
     total
         Differentiate the equilibrium with the patron re-optimising even for
         effort, participation and exit (an effect that runs through reassurance).
+    derived
+        True for an implication of the game; False for an empirical claim taken
+        from the literature (then ``source`` cites it and the solver never checks it).
+    source
+        Citation of an empirical hypothesis ("" for the game's own).
     """
 
     id: str
@@ -88,6 +100,8 @@ class Hypothesis:
     regime: Regime = "any"
     scale: Scale = "link"
     total: bool = False
+    derived: bool = True
+    source: str = ""
 
     @property
     def hold_reassurance(self) -> bool:
@@ -176,12 +190,51 @@ HYPOTHESES: tuple[Hypothesis, ...] = (
 )
 
 
+#: the seed, source of the empirical hypotheses H3-H5 (a reported finding; docs/theory.md)
+SEED = ("Blankenship, B. (2018). Promises under Pressure: Reassurance and Burden-Sharing in "
+        "Asymmetric Alliances. PhD thesis, Columbia University: reported finding")
+
+
+def _empirical(id_: str, outcome: str, sign: int, coefficient: str, statement: str,
+               origin: str) -> Hypothesis:
+    return Hypothesis(id=id_, outcome=outcome, driver="dependence", sign=sign,
+                      statement=statement, origin=origin, coefficient=coefficient,
+                      derived=False, source=SEED)
+
+
+#: the seed's empirical claims on dependence (not derived from the game), in id order
+EMPIRICAL_HYPOTHESES: tuple[Hypothesis, ...] = (
+    _empirical("H3", "effort", +1, "beta[milex, dependence]",
+               "Allies more dependent on US protection spend more on defence.",
+               "the seed's argument: a dependent ally cannot afford abandonment, so the "
+               "patron's pressure to share burdens works on it"),
+    _empirical("H4", "hns", +1, "beta[hns, dependence]",
+               "Allies more dependent on US protection pay more host-nation support for US "
+               "bases.",
+               "the seed's argument: dependent allies compensate the patron for the forces that "
+               "protect them"),
+    _empirical("H5", "participation", +1, "beta[intervene, dependence]",
+               "Allies more dependent on US protection join US military interventions more often.",
+               "the seed's argument: dependent allies buy the patron's commitment by fighting "
+               "beside it"),
+)
+
+
+def _number(h: Hypothesis) -> int:
+    return int(h.id.removeprefix("H"))
+
+
+#: every hypothesis, the game's and the empirical ones, in id order
+REGISTRY: tuple[Hypothesis, ...] = tuple(sorted((*HYPOTHESES, *EMPIRICAL_HYPOTHESES),
+                                                key=_number))
+
+
 def hypothesis(id_: str) -> Hypothesis:
-    """The hypothesis with id ``id_``."""
-    for h in HYPOTHESES:
+    """The hypothesis with id ``id_`` (game-derived or empirical)."""
+    for h in REGISTRY:
         if h.id == id_:
             return h
-    raise TheoryError(f"no hypothesis '{id_}'; known: {', '.join(h.id for h in HYPOTHESES)}")
+    raise TheoryError(f"no hypothesis '{id_}'; known: {', '.join(h.id for h in REGISTRY)}")
 
 
 @dataclass(frozen=True)
@@ -229,13 +282,16 @@ class HypothesisCheck:
                 "mean_derivative": self.mean, "share_predicted_sign": self.share_predicted,
                 "share_opposite_sign": self.share_opposite, "share_zero": self.share_zero,
                 "share_among_responsive": self.share_among_responsive, "holds": self.holds,
-                "scale": h.scale,
+                "scale": h.scale, "derived": h.derived,
                 "coefficient": h.coefficient, "statement": h.statement, "origin": h.origin,
                 "draws": self.draws}
 
 
 def derivative_draws(h: Hypothesis, prims: Primitives) -> np.ndarray:
     """Per-draw derivative (or cross-partial) of ``h`` at primitives ``prims``."""
+    if not h.derived:
+        raise TheoryError(f"{h.id} is an empirical hypothesis ({h.source}); the game does not "
+                          "derive it, so it has no derivative to check")
     if h.outcome not in QUANTITIES:
         raise TheoryError(f"{h.id}: unknown outcome '{h.outcome}'")
     hold = h.hold_reassurance

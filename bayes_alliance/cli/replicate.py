@@ -1,0 +1,46 @@
+"""`bayes-alliance replicate`: refit the declared real-data runs and regenerate the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bayes_alliance.cli._common import echo_json, handle_errors
+from bayes_alliance.cli.fit import quiet_pymc
+
+
+@handle_errors
+def replicate(
+    config: str = typer.Option("real", help="Replication config: a name shipped in "
+                                            "models/replication/ or a TOML path."),
+    readme: Path = typer.Option(Path("README.md"),
+                                help="README whose marked table is replaced by hypotheses.md."),
+    no_readme: bool = typer.Option(False, "--no-readme", help="Leave every README alone."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
+    verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
+) -> None:
+    """Fit (or reuse) the declared runs; write the hypotheses table, summaries and README table.
+
+    Runs whose saved file matches the spec, prior set, panel, seed and settings
+    are reused, so an interrupted replication resumes where it stopped.
+    """
+    from bayes_alliance.replication import load_config
+    from bayes_alliance.replication import replicate as run_replication
+
+    quiet_pymc(verbose)
+    summary = run_replication(config, readme=None if no_readme else readme,
+                              log=lambda line: typer.echo(line, err=True))
+    if as_json:
+        echo_json(summary)
+        return
+    out = load_config(config).out
+    for r in summary["runs"]:
+        d = r["diagnostics"]
+        typer.echo(f"{r['name']}: {r['status']}, {d['divergences']} divergences, max R-hat "
+                   f"{d['max_rhat']}, min ESS bulk {d['min_ess_bulk']}, sampling "
+                   f"{r['sampling_seconds']} s")
+    typer.echo(f"wrote {out}/hypotheses.md, hypotheses.csv, summary.json"
+               + ("" if no_readme else f"; updated {readme}"))
+    if not summary["all_converged"]:
+        typer.echo("warning: sampler trouble in some run; see summary.json 'problems'", err=True)

@@ -1,0 +1,411 @@
+"""Replication of the real-data results: declared fits -> hypotheses table -> README.
+
+A replication config (``models/replication/<name>.toml``) declares the panel,
+the sampler settings and the runs (spec x prior set, each with its seed).
+:func:`replicate` fits every run that has no up-to-date saved file in the runs
+folder (a file is reused when its stored :func:`run_key`, the spec hash, the
+prior-set hash, the panel hash and the settings, equals the one the config asks
+for), and writes into the output folder:
+
+* ``runs/<run>.json``: each run's summary (settings, timing, diagnostics,
+  every population-level parameter);
+* ``hypotheses.csv`` and ``hypotheses.md``: per hypothesis of
+  :data:`bayes_alliance.theory.REGISTRY` with a coefficient, the predicted
+  sign and, under each run, the posterior mean, the 90% equal-tailed interval,
+  P(sign), the share of posterior draws with the predicted sign,
+  and the same share over the run's prior draws (what the prior alone says);
+* ``summary.json``: convergence, timing, machine and package versions.
+
+:func:`paste_into` copies ``hypotheses.md`` between the marker comments
+:data:`BEGIN` and :data:`END` of a README, so that the README's table is never
+typed by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayes_alliance.constants import CI_PROB, RHAT_MAX
+from bayes_alliance.diagnostics_compare import hypotheses_table, sign_probability
+from bayes_alliance.errors import ReplicationError, ResultError
+from bayes_alliance.fit import fit_model
+from bayes_alliance.io import write_text_atomic
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.resources import read_shipped_toml
+from bayes_alliance.results import FitResult, fit_summary, readable_parameters, versions
+from bayes_alliance.theory import REGISTRY
+
+#: marker comments around the generated table in a README
+BEGIN = "<!-- replication:hypotheses -->"
+END = "<!-- /replication:hypotheses -->"
+#: default config (``models/replication/real.toml``)
+DEFAULT_CONFIG = "real"
+_TOP_KEYS = {"schema_version", "name", "description", "panel", "out", "runs_dir", "settings",
+             "runs"}
+_SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "sampler": "nutpie",
+             "target_accept": 0.9, "prior_draws": 1000}
+_RUN_KEYS = {"spec", "priors", "seed", "name"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One declared fit: a spec under a prior set with its seed."""
+
+    name: str
+    spec: str
+    priors: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class ReplicationConfig:
+    """A validated replication config.
+
+    Attributes
+    ----------
+    panel
+        Anything :func:`~bayes_alliance.load_panel` accepts (``"real"``, a path).
+    out, runs_dir
+        Output folder (summaries, tables; committed) and folder of the saved
+        NetCDF runs (large; not committed).
+    settings
+        ``draws``, ``tune``, ``chains``, ``sampler``, ``target_accept`` and
+        ``prior_draws`` (draws from the prior for the prior-only sign probability).
+    runs
+        The fits, in order.
+    """
+
+    name: str
+    description: str
+    panel: str
+    out: Path
+    runs_dir: Path
+    settings: dict[str, Any]
+    runs: tuple[Run, ...]
+    source: str = ""
+
+
+def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationConfig:
+    """Read and validate a replication config (shipped name or path).
+
+    Raises
+    ------
+    ReplicationError
+        On unknown keys, missing runs, a bad setting or duplicate run names.
+    """
+    raw, path = read_shipped_toml(config, ("replication",), kind="replication config",
+                                  error=ReplicationError)
+    where = path.name
+    bad = sorted(set(raw) - _TOP_KEYS)
+    if bad:
+        raise ReplicationError(f"{where}: unknown key(s) {bad}; valid: {sorted(_TOP_KEYS)}")
+    settings = dict(_SETTINGS)
+    given = raw.get("settings", {})
+    bad = sorted(set(given) - set(_SETTINGS))
+    if bad:
+        raise ReplicationError(f"{where} [settings]: unknown key(s) {bad}; valid: "
+                               f"{sorted(_SETTINGS)}")
+    settings.update(given)
+    for key in ("draws", "tune", "chains", "prior_draws"):
+        if not isinstance(settings[key], int) or settings[key] < (1 if key != "tune" else 0):
+            raise ReplicationError(f"{where} [settings]: {key} must be a positive integer, "
+                                   f"got {settings[key]!r}")
+    runs = []
+    for i, r in enumerate(raw.get("runs", [])):
+        here = f"{where} [[runs]] #{i + 1}"
+        bad = sorted(set(r) - _RUN_KEYS)
+        if bad:
+            raise ReplicationError(f"{here}: unknown key(s) {bad}; valid: {sorted(_RUN_KEYS)}")
+        missing = [k for k in ("spec", "priors", "seed") if k not in r]
+        if missing:
+            raise ReplicationError(f"{here}: missing key(s) {missing}; a run names its spec, "
+                                   "prior set and seed")
+        if not isinstance(r["seed"], int):
+            raise ReplicationError(f"{here}: seed must be an integer, got {r['seed']!r}")
+        name = str(r.get("name", f"{r['spec']}-{r['priors']}"))
+        runs.append(Run(name=name, spec=str(r["spec"]), priors=str(r["priors"]),
+                        seed=int(r["seed"])))
+    if not runs:
+        raise ReplicationError(f"{where}: no [[runs]]; declare at least one (spec, priors, seed)")
+    names = [r.name for r in runs]
+    if len(set(names)) != len(names):
+        raise ReplicationError(f"{where}: run names must be unique, got {names}; give each "
+                               "run a `name`")
+    return ReplicationConfig(
+        name=str(raw.get("name", path.stem)), description=str(raw.get("description", "")),
+        panel=str(raw.get("panel", "real")), out=Path(raw.get("out", "reports/replication")),
+        runs_dir=Path(raw.get("runs_dir", "runs/replication")), settings=settings,
+        runs=tuple(runs), source=where)
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def panel_hash(frame: pd.DataFrame) -> str:
+    """First 12 hex digits of the SHA-256 of the panel rows as CSV."""
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()[:12]
+
+
+def run_key(model: Any, run: Run, settings: dict[str, Any]) -> dict[str, Any]:
+    """What a saved run must match to be reused: spec, prior set, panel, settings and seed."""
+    return {"spec_hash": model.spec.hash(), "priors": run.priors,
+            "prior_hash": _digest(model.priors.prior_set.to_dict()),
+            "panel_hash": panel_hash(model.panel.frame), "seed": run.seed,
+            **{k: settings[k] for k in sorted(settings)}}
+
+
+def _fit_or_reuse(run: Run, cfg: ReplicationConfig, log: Callable[[str], None]
+                  ) -> tuple[Any, str]:
+    """The run's :class:`FitResult`, loaded when its saved key matches, fitted otherwise."""
+    model = AllianceModel.from_spec(run.spec, cfg.panel, run.priors)
+    key = run_key(model, run, cfg.settings)
+    path = cfg.runs_dir / f"{run.name}.nc"
+    if path.exists():
+        try:
+            saved = FitResult.load(path)
+        except ResultError as err:
+            log(f"{run.name}: cannot reuse {path} ({err}); refitting")
+        else:
+            if saved.info.get("replication_key") == key:
+                log(f"{run.name}: reusing {path}")
+                return saved, "reused"
+            log(f"{run.name}: {path} was fitted with other inputs or settings; refitting")
+    s = cfg.settings
+    log(f"{run.name}: fitting spec '{run.spec}' under '{run.priors}' priors "
+        f"({s['chains']} chains x {s['draws']} draws after {s['tune']} tuning steps)")
+    result = fit_model(model, draws=s["draws"], tune=s["tune"], chains=s["chains"],
+                       sampler=s["sampler"], target_accept=s["target_accept"],
+                       random_seed=run.seed, prior_draws=s["prior_draws"])
+    result.info["replication_key"] = key
+    result.save(path, force=True)
+    return result, "fitted"
+
+
+def _parse_coefficient(coef: str) -> tuple[str, str]:
+    """``"beta[milex, threat]"`` -> ``("milex", "threat")``."""
+    outcome, term = coef.removeprefix("beta[").removesuffix("]").split(", ")
+    return outcome, term
+
+
+def _why_missing(coef: str, result: Any) -> str:
+    """Why a run has no draws of ``coef``: no such equation (with its data count) or term."""
+    outcome, term = _parse_coefficient(coef)
+    if outcome not in result.spec.outcome_names:
+        frame = result.panel.frame
+        rows = f"; the panel has {int(frame[outcome].notna().sum())} observed '{outcome}' rows" \
+            if outcome in frame else ""
+        return f"not estimated: spec '{result.spec.name}' has no '{outcome}' equation{rows}"
+    return f"not estimated: the '{outcome}' equation of spec '{result.spec.name}' has no " \
+           f"'{term}' term"
+
+
+def hypotheses_frame(results: dict[str, Any], hypotheses: Any = None) -> pd.DataFrame:
+    """Per hypothesis with a coefficient: posterior and prior-only evidence under each run.
+
+    Parameters
+    ----------
+    results
+        ``{run name: FitResult}``.
+    hypotheses
+        Registry entries (default :data:`bayes_alliance.theory.REGISTRY`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id``, ``derived`` (from the game), ``coefficient``, ``sign``,
+        ``statement``, then per run ``<run> mean``, ``<run> lo``, ``<run> hi``
+        (the :data:`~bayes_alliance.constants.CI_PROB` equal-tailed interval),
+        ``<run> P(sign)`` (posterior share with the predicted sign, from
+        :func:`~bayes_alliance.diagnostics_compare.hypotheses_table`),
+        ``<run> prior P(sign)`` (the same share over the run's prior draws),
+        ``<run> r_hat`` (of that coefficient) and ``<run> note`` (why a
+        coefficient is not estimated).
+    """
+    hyps = [h for h in (REGISTRY if hypotheses is None else hypotheses) if h.coefficient]
+    posterior_p = hypotheses_table(results, hyps).set_index("id")
+    r_hat = {name: r.summary()["r_hat"] for name, r in results.items()}
+    tail = (1 - CI_PROB) / 2
+    rows = []
+    for h in hyps:
+        row: dict[str, Any] = {"id": h.id, "derived": bool(getattr(h, "derived", True)),
+                               "coefficient": h.coefficient, "sign": "+" if h.sign > 0 else "-",
+                               "statement": h.statement}
+        for name, result in results.items():
+            post = result.parameters()
+            if h.coefficient not in post:
+                row.update({f"{name} {k}": np.nan for k in
+                            ("mean", "lo", "hi", "P(sign)", "prior P(sign)", "r_hat")})
+                row[f"{name} note"] = _why_missing(h.coefficient, result)
+                continue
+            x = post[h.coefficient].to_numpy().ravel()
+            prior_p = np.nan
+            if "prior" in result.idata.children:
+                prior = readable_parameters(result.idata["prior"], result.spec)
+                prior_p = sign_probability(prior[h.coefficient].to_numpy(), h.sign)
+            row.update({f"{name} mean": float(x.mean()),
+                        f"{name} lo": float(np.quantile(x, tail)),
+                        f"{name} hi": float(np.quantile(x, 1 - tail)),
+                        f"{name} P(sign)": float(posterior_p.loc[h.id, f"P(sign) {name}"]),
+                        f"{name} prior P(sign)": prior_p,
+                        f"{name} r_hat": float(r_hat[name][h.coefficient]), f"{name} note": ""})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(row: pd.Series, name: str) -> tuple[str, str]:
+    if row[f"{name} note"]:
+        return row[f"{name} note"], ""
+    est = f"{row[f'{name} mean']:+.2f} [{row[f'{name} lo']:+.2f}, {row[f'{name} hi']:+.2f}]"
+    if row[f"{name} r_hat"] > RHAT_MAX:
+        est += f" (R-hat {row[f'{name} r_hat']:.2f})"
+    prior = row[f"{name} prior P(sign)"]
+    p = f"{row[f'{name} P(sign)']:.2f}" + (f" ({prior:.2f})" if np.isfinite(prior) else "")
+    return est, p
+
+
+def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
+    """The README's real-data hypotheses table and its convergence lines, as Markdown."""
+    runs = [r["name"] for r in summary["runs"]]
+    pct = int(round(CI_PROB * 100))
+    s = summary["settings"]
+    p = summary["panel"]
+    lines = [
+        f"<!-- generated by `bayes-alliance replicate` ({summary['config']}); do not edit -->",
+        f"Panel `{p['source']}`: {p['rows']} ally-years, {p['allies']} allies, "
+        f"{p['first_year']}-{p['last_year']}. Each run: {s['chains']} chains x {s['draws']} "
+        f"draws after {s['tune']} tuning steps ({s['sampler']}). Cells: posterior mean "
+        f"[{pct}% interval] of the coefficient (per sd of the covariate, on the equation's link "
+        "scale), and P(sign) = the share of posterior draws with the predicted sign, with the "
+        "same share over the prior draws alone in brackets. Empirical hypotheses (not derived "
+        f"from the game) are marked *. A coefficient whose R-hat exceeds {RHAT_MAX} shows it: "
+        "its chains disagree, so its row is not an estimate.",
+        "",
+        "| H | coefficient | sign | " + " | ".join(f"{r}: mean [{pct}%] | {r}: P(sign) (prior)"
+                                                  for r in runs) + " |",
+        "|---|---|---|" + "---|---|" * len(runs),
+    ]
+    for _, row in table.iterrows():
+        cells = [c for r in runs for c in _cell(row, r)]
+        star = "" if row["derived"] else "*"
+        lines.append(f"| {row['id']}{star} | `{row['coefficient']}` | {row['sign']} | "
+                     + " | ".join(cells) + " |")
+    lines += ["", "| run | spec (hash) | priors | seed | divergences | max R-hat | "
+              "min ESS bulk / tail | stuck chains | sampling s |", "|---" * 9 + "|"]
+    for r in summary["runs"]:
+        d = r["diagnostics"]
+        lines.append(f"| {r['name']} | {r['spec']} ({r['spec_hash']}) | {r['priors']} | "
+                     f"{r['seed']} | {d['divergences']} | {d['max_rhat']} | "
+                     f"{d['min_ess_bulk']} / {d['min_ess_tail']} | "
+                     f"{len(d['stuck_chains'])} | {r['sampling_seconds']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _split_readme(path: Path) -> tuple[str, str]:
+    """Text of ``path`` before :data:`BEGIN` and after :data:`END`."""
+    if not path.is_file():
+        raise ReplicationError(f"README {path} does not exist; pass --readme PATH or --no-readme")
+    text = path.read_text(encoding="utf-8")
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        raise ReplicationError(f"{path} must contain the line {BEGIN} once, followed by {END} "
+                               "once; put them where the real-data table belongs")
+    head, rest = text.split(BEGIN)
+    return head, rest.split(END)[1]
+
+
+def paste_into(readme: str | os.PathLike[str], markdown: str) -> Path:
+    """Replace the text between :data:`BEGIN` and :data:`END` in ``readme`` with ``markdown``.
+
+    Raises
+    ------
+    ReplicationError
+        When the file lacks the markers, or has them out of order or twice.
+    """
+    path = Path(readme)
+    head, tail = _split_readme(path)
+    return write_text_atomic(path, f"{head}{BEGIN}\n{markdown}{END}{tail}", force=True)
+
+
+def _machine() -> dict[str, Any]:
+    return {"platform": platform.platform(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
+              readme: str | os.PathLike[str] | None = None,
+              log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Fit (or reuse) every declared run and write the replication output.
+
+    Parameters
+    ----------
+    config
+        Shipped config name or path (see :func:`load_config`).
+    readme
+        README to paste ``hypotheses.md`` into (between :data:`BEGIN` and
+        :data:`END`); None to leave every README alone.
+    log
+        Called with one line per step (the CLI prints them).
+
+    Returns
+    -------
+    dict
+        The content of ``summary.json``.
+    """
+    cfg = load_config(config)
+    if readme is not None:
+        _split_readme(Path(readme))  # fail on a README without markers before fitting
+    t0 = time.perf_counter()
+    machine_start = _machine()
+    results: dict[str, Any] = {}
+    runs = []
+    for run in cfg.runs:
+        result, status = _fit_or_reuse(run, cfg, log)
+        results[run.name] = result
+        summary = fit_summary(result)
+        write_text_atomic(cfg.out / "runs" / f"{run.name}.json",
+                          json.dumps(summary, indent=2, allow_nan=False) + "\n", force=True)
+        runs.append({"name": run.name, "spec": run.spec, "spec_hash": summary["spec_hash"],
+                     "priors": run.priors, "seed": run.seed, "status": status,
+                     "compile_seconds": summary["compile_seconds"],
+                     "sampling_seconds": summary["sampling_seconds"],
+                     "wall_seconds": summary["wall_seconds"],
+                     "diagnostics": result.diagnostics().to_dict()})
+    frame = next(iter(results.values())).panel.frame
+    summary_all = {
+        "config": cfg.source, "name": cfg.name, "description": cfg.description,
+        "settings": cfg.settings,
+        "panel": {"source": cfg.panel, "rows": int(len(frame)),
+                  "allies": int(frame["ally"].nunique()),
+                  "first_year": int(frame["year"].min()), "last_year": int(frame["year"].max()),
+                  "hash": panel_hash(frame)},
+        "runs": runs,
+        "all_converged": all(r["diagnostics"]["ok"] for r in runs),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "machine": {"start": machine_start, "end": _machine()},
+        "versions": versions(),
+    }
+    table = hypotheses_frame(results)
+    markdown = render_markdown(table, summary_all)
+    write_text_atomic(cfg.out / "hypotheses.csv", table.to_csv(index=False, float_format="%.4f"),
+                      force=True)
+    write_text_atomic(cfg.out / "hypotheses.md", markdown, force=True)
+    write_text_atomic(cfg.out / "summary.json",
+                      json.dumps(summary_all, indent=2, allow_nan=False) + "\n", force=True)
+    if readme is not None:
+        paste_into(readme, markdown)
+    return summary_all
+
+
+__all__ = ["BEGIN", "END", "ReplicationConfig", "Run", "hypotheses_frame", "load_config",
+           "panel_hash", "paste_into", "render_markdown", "replicate", "run_key"]
