@@ -14,7 +14,7 @@ from bayes_alliance.data.build_inputs import fact_files, fact_table, read_facts,
 from bayes_alliance.data.build_milex import _splice_factor
 from bayes_alliance.data.build_outcomes import parse_bleek_spans
 from bayes_alliance.data.build_troops import detect_multiples
-from bayes_alliance.data.panel import COLUMNS, cow_codes
+from bayes_alliance.data.panel import COLUMNS, OPTIONAL_COVARIATES, cow_codes
 from bayes_alliance.errors import DataSourceError, MeasureError
 
 
@@ -158,8 +158,9 @@ def test_cli_build_with_a_bad_fact_table_writes_nothing(broken_facts, shared_dat
 
 def test_codebook_describes_every_contract_column() -> None:
     assert set(COLUMNS) <= set(ENTRIES)
-    assert set(CONTRACT_ORDER) == set(COLUMNS)
-    frame = pd.DataFrame({c: [1] for c in CONTRACT_ORDER} | {"ally": ["ROK"], "year": [1975]})
+    # the optional covariates are built among the real panel's component columns
+    assert set(CONTRACT_ORDER) == set(COLUMNS) - set(OPTIONAL_COVARIATES)
+    frame = pd.DataFrame({c: [1] for c in COLUMNS} | {"ally": ["ROK"], "year": [1975]})
     text = render_codebook(frame)
     for col in COLUMNS:
         assert f"`{col}`" in text

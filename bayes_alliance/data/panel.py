@@ -193,8 +193,13 @@ def _membership_problems(ally: pd.Series, year: pd.Series) -> list[Problem]:
 
 
 def _years(years: pd.Series) -> str:
-    shown = sorted({int(y) for y in years})
-    return ", ".join(map(str, shown[:5])) + (" ..." if len(shown) > 5 else "")
+    values = pd.to_numeric(years, errors="coerce").to_numpy(float)
+    finite = np.isfinite(values)
+    shown = sorted({int(y) for y in values[finite]})
+    text = ", ".join(map(str, shown[:5])) + (" ..." if len(shown) > 5 else "")
+    if not finite.all():
+        text += (", " if text else "") + "non-finite values"
+    return text
 
 
 def _suggest(code: str, known: set[str]) -> str:

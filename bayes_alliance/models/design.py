@@ -52,15 +52,13 @@ class Scaling:
                 raise SpecError(f"spec '{spec.name}' uses covariate '{cov}', which the panel "
                                 f"lacks; add a '{cov}' column to the panel or drop the terms "
                                 f"that use it")
-            missing = int(frame[cov].isna().sum())
-            if missing:
-                raise SpecError(f"covariate '{cov}' is missing in {missing} panel rows; fill "
-                                "it in, or drop those rows before fitting")
             tr = spec.transform(cov)
             values = _apply(tr, frame[cov].to_numpy(float), cov)
-            if not np.all(np.isfinite(values)):
-                raise SpecError(f"covariate '{cov}' has missing or infinite values (after its "
-                                f"'{tr}' transform); fill or drop those rows")
+            bad = int((~np.isfinite(values)).sum())
+            if bad:
+                raise SpecError(f"covariate '{cov}' has missing or infinite values in {bad} "
+                                f"panel rows (after its '{tr}' transform); fill them in, or "
+                                "drop those rows before fitting")
             s = float(values.std())
             if s <= _CONSTANT_RTOL * float(np.abs(values).max()):
                 raise SpecError(f"covariate '{cov}' is constant in the panel; it cannot be "
