@@ -31,28 +31,6 @@ def shared_data_dir() -> Path:
     return SHARED_DATA
 
 
-#: allies of the tiny joint fit shared by the report and diagnostics tests
-TINY_ALLIES = ["GFR", "JPN", "ROK", "UKG", "FRN", "ITA", "TUR", "AUL"]
-
-
-@pytest.fixture(scope="session")
-def tiny_joint_fit(tmp_path_factory: pytest.TempPathFactory):
-    """One small joint fit per test session (8 allies, 2 x 100 draws), saved and reloaded."""
-    import warnings
-
-    import bayes_alliance as ba
-    from bayes_alliance.results import FitResult
-
-    path = Path(tmp_path_factory.getbasetemp()) / "tiny_joint_fit.nc"
-    if not path.is_file():
-        frame = ba.load_panel("default").frame
-        frame = frame[frame.ally.isin(TINY_ALLIES)].reset_index(drop=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = ba.AllianceModel.from_spec("joint", frame, priors="weak").fit(
-                draws=100, tune=100, chains=2, random_seed=1, prior_draws=100)
-        result.save(path)
-    return FitResult.load(path)
 
 
 # ---------------------------------------------------------------------- fits from known draws
@@ -65,6 +43,10 @@ AUX_PARAMETERS = {"negative_binomial": {"phi": (5.0, 0.5)}, "poisson": {},
 def known_beta_means(terms: list[str]) -> np.ndarray:
     """Posterior means planted for an outcome's slopes: 0.1, -0.2, 0.3, ... by term order."""
     return np.array([(-1) ** j * 0.1 * (j + 1) for j in range(len(terms))])
+
+
+#: allies of the known-draws fits shared by the report, diagnostics and prediction tests
+TINY_ALLIES = ["GFR", "JPN", "ROK", "UKG", "FRN", "ITA", "TUR", "AUL"]
 
 
 def build_known_fit(*, chains: int = 2, draws: int = 500, seed: int = 0,

@@ -29,18 +29,18 @@ def test_demo_refuses_a_folder_as_run(tmp_path: Path) -> None:
         demo_cli.check_run_target(tmp_path, force=True)
 
 
-def test_demo_recognises_its_own_run(tiny_joint_fit, tmp_path: Path) -> None:
+def test_demo_recognises_its_own_run(known_joint_fit, tmp_path: Path) -> None:
     own, other = tmp_path / "own.nc", tmp_path / "other.nc"
-    tiny_joint_fit.save(other)
+    known_joint_fit.save(other)
     assert not demo_cli.demo_owned(other)
     with pytest.raises(ResultError, match="not written by"):
         demo_cli.check_run_target(other, force=False)
     demo_cli.check_run_target(other, force=True)
-    tiny_joint_fit.info["made_by"] = demo_cli.MADE_BY
+    known_joint_fit.info["made_by"] = demo_cli.MADE_BY
     try:
-        tiny_joint_fit.save(own)
+        known_joint_fit.save(own)
     finally:
-        del tiny_joint_fit.info["made_by"]
+        del known_joint_fit.info["made_by"]
     assert demo_cli.demo_owned(own)
     demo_cli.check_run_target(own, force=False)
     demo_cli.check_run_target(tmp_path / "absent.nc", force=False)

@@ -37,6 +37,7 @@ draws = 25
 tune = 25
 chains = 2
 prior_draws = 400
+sampler = "pymc"
 [[runs]]
 name = "theory"
 spec = "joint-real"
