@@ -183,14 +183,24 @@ def replace_dir(tmp: Path, out_dir: Path, *, kind: str, force: bool) -> None:
 _HASHED: dict[tuple[str, int, int], str] = {}
 
 
+def sha256_prefix(path: Path, size: int | None = None) -> str:
+    """Hex SHA-256 of the first ``size`` bytes of ``path`` (the whole file when None)."""
+    digest = hashlib.sha256()
+    left = float("inf") if size is None else size
+    with path.open("rb") as fh:
+        while left > 0:
+            block = fh.read(int(min(left, 1 << 20)))
+            if not block:
+                break
+            digest.update(block)
+            left -= len(block)
+    return digest.hexdigest()
+
+
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file (memoised on path, size and modification time)."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _HASHED:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        _HASHED[key] = digest.hexdigest()
+        _HASHED[key] = sha256_prefix(path)
     return _HASHED[key]

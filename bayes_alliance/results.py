@@ -40,7 +40,7 @@ from bayes_alliance.contrasts import hypothesis
 from bayes_alliance.convergence import Diagnostics, diagnose
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import ResultError
-from bayes_alliance.io import atomic_path
+from bayes_alliance.io import atomic_path, sha256_prefix
 from bayes_alliance.models.design import Scaling
 from bayes_alliance.models.names import readable_cells
 from bayes_alliance.models.priors import PriorSet, _parse_prior
@@ -163,7 +163,7 @@ class FitResult:
                 digest = content_digest(back.load())
             with h5py.File(tmp, "r+") as f:
                 f[META_GROUP].attrs[DIGEST_ATTR] = digest
-            seal = _file_sha256(tmp, tmp.stat().st_size)
+            seal = sha256_prefix(tmp)
             with tmp.open("ab") as f:
                 f.write(SEAL_PREFIX + seal.encode() + b"\n")
         return path
@@ -314,19 +314,6 @@ def content_digest(tree: xr.DataTree) -> str:
     return h.hexdigest()
 
 
-def _file_sha256(path: Path, size: int) -> str:
-    """SHA-256 of the first ``size`` bytes of ``path``."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while size > 0:
-            block = f.read(min(size, 1 << 20))
-            if not block:
-                break
-            h.update(block)
-            size -= len(block)
-    return h.hexdigest()
-
-
 def _check_seal(path: Path) -> None:
     """Check the file seal before HDF5 parses the file.
 
@@ -343,7 +330,7 @@ def _check_seal(path: Path) -> None:
                           "so it is truncated, not a run file, altered, or written by an older "
                           "version, and its integrity cannot be checked. Refit with "
                           "`bayes-alliance fit --out RUN.nc`")
-    if _file_sha256(path, size - SEAL_LENGTH) != digest:
+    if sha256_prefix(path, size - SEAL_LENGTH) != digest:
         raise ResultError(f"{path} is corrupt: its bytes no longer match the checksum saved "
                           "with it. The file was damaged or edited after it was written; "
                           "refit with `bayes-alliance fit --out RUN.nc` or restore a copy")
