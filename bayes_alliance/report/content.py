@@ -79,10 +79,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "run"
 
 
-def _verdict(passed: bool | None) -> str:
-    return {True: "Passed", False: "Needs attention", None: "For information"}[passed]
-
-
 def run_numbers(result: FitResult, loo: pd.DataFrame,
                 convergence: dict[str, Any] | None = None) -> dict[str, Any]:
     """Headline numbers of one run: convergence and LOO per outcome (rounded)."""
