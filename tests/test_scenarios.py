@@ -118,7 +118,10 @@ def test_save_writes_csv_json_png(fit, tmp_path):
     assert "effects.png" in pngs and "trajectory_milex.png" in pngs
     payload = json.loads((out / "scenario.json").read_text())
     assert payload["scenario"]["name"] == "carter-1977-korea"
-    assert len(written) == 2 + len(pngs)
+    drivers = {d["coefficient"]: d for d in payload["drivers"]}
+    assert drivers["beta[milex, us_troops]"]["channel"] == "direct (us_troops)"
+    assert (out / "drivers.csv").read_text().count("\n") == len(drivers) + 1
+    assert len(written) == 3 + len(pngs)
     with pytest.raises(ScenarioError, match="already exists; pass --force"):
         res.save(out)
     (out / "notes.txt").write_text("mine")  # force replaces the scenario's files only

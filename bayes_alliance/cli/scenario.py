@@ -73,7 +73,8 @@ def scenario(
     scen = load_scenario(scenario)
     grid = parse_sweep(sweep) if sweep else None
     if out is not None:
-        names = ("sweep.csv", "sweep.json") if grid else ("summary.csv", "scenario.json")
+        names = (("sweep.csv", "sweep.json") if grid
+                 else ("summary.csv", "drivers.csv", "scenario.json"))
         check_outputs(out, names, force=force, inputs=[run])
     result = load_run(run)
     allies = list(ally) if ally else None
@@ -102,6 +103,13 @@ def scenario(
                    "mean over ally-years, 90% intervals")
         for _, row in res.aggregate().iterrows():
             typer.echo(_fmt(row))
+        if not res.drivers.empty:
+            typer.echo("driven by (posterior mean [90% interval], P > 0; observational "
+                       "coefficients):")
+            for _, d in res.drivers.iterrows():
+                typer.echo(f"  {d['coefficient']:<40} {d['mean']:+.3g} [{d['lo']:+.3g}, "
+                           f"{d['hi']:+.3g}], P>0 {d['p_positive']:.2f}, {d['channel']}; "
+                           f"identification: {d['identification']}")
         for note in res.notes:
             typer.echo(f"note: {note}", err=True)
     if out is not None:

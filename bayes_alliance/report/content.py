@@ -19,6 +19,7 @@ import bayes_alliance.report.figures as fg
 from bayes_alliance import diagnostics as dg
 from bayes_alliance import diagnostics_compare as dc
 from bayes_alliance.constants import BFMI_MIN, CI_PROB, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
+from bayes_alliance.scenarios.drivers import BASIS as DRIVER_BASIS
 from bayes_alliance.theory.plots import plot_statics
 
 if TYPE_CHECKING:
@@ -408,6 +409,15 @@ def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> 
                         f"Scenario '{name}': effect = counterfactual minus factual (posterior "
                         f"mean [{CI_PROB:.0%} interval]) per ally-year and averaged ('all'); "
                         f"every column is in tables/{key}.csv.")
+        drivers = getattr(sc, "drivers", None)
+        if isinstance(drivers, pd.DataFrame) and not drivers.empty:
+            tables[f"{key}_drivers"] = drivers.drop(columns="basis")
+            s.table(f"{key}_drivers",
+                    f"Scenario '{name}': the fitted coefficients its effects act through "
+                    f"(posterior mean, {CI_PROB:.0%} interval, P > 0). Each is an "
+                    f"{DRIVER_BASIS}; read the effects as causal only where the spec's terms "
+                    "close every back-door path, and not at all where a coefficient is "
+                    "labelled 'not identified'.")
         for fig_name, fig in dict(getattr(sc, "figures", {}) or {}).items():
             fkey = f"{key}_{slug(str(fig_name))}"
             figures[fkey] = fig

@@ -39,6 +39,7 @@ from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.predictor import Predictor, predictor_for
 from bayes_alliance.models.spec import ModelSpec
 from bayes_alliance.scenarios.definition import Intervention, Scenario, load_scenario
+from bayes_alliance.scenarios.drivers import scenario_drivers
 from bayes_alliance.scenarios.labels import outcome_label
 from bayes_alliance.scenarios.result import ScenarioResult, SweepResult, interval_stats
 
@@ -251,7 +252,8 @@ def posterior_draws(result: Any, prep: Prepared) -> dict[str, np.ndarray]:
 
 
 def run_scenario(result: Any, scenario: str | Scenario | dict[str, Any], *,
-                 allies: list[str] | None = None, start: int | None = None) -> Any:
+                 allies: list[str] | None = None, start: int | None = None,
+                 identification: dict[str, str] | None = None) -> Any:
     """Evaluate ``scenario`` on a fitted model.
 
     Parameters
@@ -264,18 +266,26 @@ def run_scenario(result: Any, scenario: str | Scenario | dict[str, Any], *,
         Ally codes or groups replacing the scenario's own.
     start
         First year of the intervention, replacing the scenario's own.
+    identification
+        Optional readable coefficient name -> label of an identification check
+        (:func:`~bayes_alliance.scenarios.drivers.scenario_drivers`).
 
     Returns
     -------
     ScenarioResult
         Factual and counterfactual draws per ally-year, their difference,
-        the tidy summary and figures.
+        the tidy summary, the coefficients the effects rest on (``drivers``)
+        and figures.
     """
     prep = prepare(result, scenario, allies=allies, start=start)
     draws = posterior_draws(result, prep)
     factual = evaluate(prep, draws, prep.factual)
     counterfactual = evaluate(prep, draws, intervened(prep))
-    return ScenarioResult(prep, factual, counterfactual)
+    ivs = prep.scenario.interventions
+    drivers = scenario_drivers(prep.spec, result.idata["posterior"],
+                               {iv.variable for iv in ivs if iv.variable != "reassurance"},
+                               any(iv.variable == "reassurance" for iv in ivs), identification)
+    return ScenarioResult(prep, factual, counterfactual, drivers)
 
 
 def sweep(result: Any, scenario: str | Scenario | dict[str, Any], key: str,

@@ -24,6 +24,7 @@ from bayes_alliance.constants import CI_PROB
 from bayes_alliance.errors import ScenarioError
 from bayes_alliance.io import check_output_file, write_with
 from bayes_alliance.scenarios.definition import Scenario
+from bayes_alliance.scenarios.drivers import drivers_note
 from bayes_alliance.scenarios.labels import outcome_label
 from bayes_alliance.scenarios.plots import effects_figure, sweep_figure, trajectory_figure
 
@@ -73,12 +74,18 @@ class ScenarioResult:
         covariates).
     factual, counterfactual
         Outcome -> ``(draws, rows)`` arrays on the natural scale (float64).
+    drivers
+        The fitted coefficients the effects act through, with their posterior
+        summaries and identification labels
+        (:func:`~bayes_alliance.scenarios.drivers.scenario_drivers`).
     notes
-        Remarks such as allies left out for lack of rows.
+        Remarks such as allies left out for lack of rows, and what the effects
+        rest on.
     """
 
     def __init__(self, prep: Any, factual: dict[str, np.ndarray],
-                 counterfactual: dict[str, np.ndarray]) -> None:
+                 counterfactual: dict[str, np.ndarray],
+                 drivers: pd.DataFrame | None = None) -> None:
 
         self.scenario: Scenario = prep.scenario
         self.name = prep.scenario.name
@@ -87,6 +94,10 @@ class ScenarioResult:
         self.factual = factual
         self.counterfactual = counterfactual
         self.notes: list[str] = list(prep.notes)
+        self.drivers = drivers if drivers is not None else pd.DataFrame()
+        note = drivers_note(self.drivers)
+        if note:
+            self.notes.append(note)
         self.outcomes = list(prep.spec.outcome_names)
         if "intervene" in self.outcomes:
             self.notes.append(participation_note(self.rows["year"]))
@@ -185,12 +196,13 @@ class ScenarioResult:
                           "of a log-Student-t does not exist",
             "aggregate": _records(self.aggregate()),
             "per_ally": _records(per_ally),
+            "drivers": _records(self.drivers),
             "notes": self.notes,
         }
 
     def save(self, out_dir: str | Path, *, force: bool = False,
              inputs: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Path]:
-        """Write ``summary.csv``, ``scenario.json`` and ``figures/*.png``, each atomically.
+        """Write ``summary.csv``, ``drivers.csv``, ``scenario.json``, ``figures/*.png`` atomically.
 
         Raises
         ------
@@ -200,6 +212,7 @@ class ScenarioResult:
         """
         return _save(Path(out_dir), force, {
             "summary.csv": lambda p: self.summary.to_csv(p, index=False),
+            "drivers.csv": lambda p: self.drivers.to_csv(p, index=False),
             "scenario.json": lambda p: p.write_text(_dumps(self.to_json()), encoding="utf-8"),
             **{f"figures/{k}.png": _png(fig) for k, fig in self.figures.items()},
         }, inputs)
