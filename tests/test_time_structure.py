@@ -10,6 +10,7 @@ from scipy import stats
 import bayes_alliance as ba
 from bayes_alliance.data.build_outcomes import exit_onset, intervention_years, war
 from bayes_alliance.errors import SpecError
+from bayes_alliance.fit import fit_model
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import resolve_priors
 from bayes_alliance.models.spec import check_spec_against_panel, load_spec, parse_spec
@@ -234,7 +235,8 @@ def sim_panel() -> ba.Panel:
 def test_time_structure_recovers_known_parameters(sim_panel) -> None:
     spec = parse_spec(_raw(), where="t")
     model = AllianceModel.from_spec(spec, sim_panel)
-    result = ba.fit_model(model, draws=300, tune=300, chains=2, random_seed=3, prior_draws=10)
+    result = fit_model(model, draws=300, tune=300, chains=2, random_seed=3, prior_draws=10,
+                       predictive=False)
     post = result.idata["posterior"]
     rho = post["rho_milex"].values.ravel()
     assert abs(rho.mean() - TRUTH["rho"]) < max(3 * rho.std(), 0.05)

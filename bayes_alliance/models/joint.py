@@ -49,6 +49,11 @@ evaluate it on new rows. :class:`ModelGraph` also returns :math:`\tilde\eta_R`
 and its denominator, so that a scenario's shift of the latent intensity by
 :math:`\delta_r` of its sd can be substituted into that same graph (the fitted
 graph itself has no shift input, so fits are unchanged by it).
+
+The time-structure options of a spec - period intercepts in place of the year
+effects :math:`y_{kt}`, an AR(1) error of a continuous outcome and random
+intercepts by a label column such as ``war`` - are built by
+:mod:`bayes_alliance.models.time_structure`, which gives their equations.
 """
 
 from __future__ import annotations
