@@ -38,6 +38,11 @@ draws (:func:`marginal_scale`) use :math:`\sigma / \sqrt{1 - \rho^2}`. A
 counterfactual therefore moves the expected level of the outcome as a whole; it
 does not carry the observed year's residual forward (which would tie the
 counterfactual path to the factual one in the first years after a change).
+The fit's own prior and posterior predictive draws
+(``pm.sample_*_predictive`` on the model) are one-step-ahead instead: each
+year given the *observed* previous year. For the same reason
+:meth:`~bayes_alliance.models.model.AllianceModel.simulate` (and so SBC, which
+simulates through it) refuses a spec with ``ar1``.
 
 **Group intercepts** (``group_effects = "war"`` in an ``[[outcomes]]`` table)
 add :math:`w_{k,g(it)}` for the row's level :math:`g` of a label column (the
