@@ -226,7 +226,8 @@ def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = 
                                 f"{', '.join(bad.head(5))}; troops must be >= 0 (use "
                                 "us_troops.set = 0 for a full withdrawal)")
         frame[iv.variable] = new
-    return replace(_inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years, prep.train),
+    return replace(_inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years,
+                           prep.train_frame),
                    latent_shift=shift)
 
 
