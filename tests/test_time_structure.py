@@ -249,6 +249,21 @@ def test_time_structure_recovers_known_parameters(sim_panel) -> None:
         diff = (eff.sel(group_intervene=high) - eff.sel(group_intervene=low)).values.ravel()
         assert (diff > 0).mean() > 0.95
         assert abs(diff.mean() - 2.0) < 3 * diff.std()
+    # predictions are marginal in the AR(1) term: log spending spreads around eta with the
+    # stationary sd sigma / sqrt(1 - rho^2), not the innovation sd
+    eta = result.predict(kind="linpred", outcomes=["milex"])["milex"].values
+    y = np.log(result.predict(kind="predict", outcomes=["milex"], random_seed=1)["milex"].values)
+    spread = float((y - eta).std())
+    stationary = TRUTH["sigma"] / np.sqrt(1 - TRUTH["rho"] ** 2)
+    assert abs(spread - stationary) < 0.15 * stationary
+    # a war row's predictor carries its war's intercept; without the label column (a covariate
+    # grid) the row gets the average war's, 0
+    rows = sim_panel.frame[sim_panel.frame["war"] == "B"].head(3)
+    with_war, without = (result.predict(r, kind="linpred", outcomes=["intervene"])["intervene"]
+                         for r in (rows, rows.drop(columns="war")))
+    np.testing.assert_allclose((with_war - without).values,
+                               np.repeat(eff.sel(group_intervene="B").values[..., None], 3, -1),
+                               atol=1e-8)
 
 
 def test_simulate_refuses_ar1_specs(sim_panel) -> None:
