@@ -34,6 +34,7 @@ from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
 from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.predictor import predictor_for
+from bayes_alliance.models.time_structure import group_levels, marginal_scale
 
 KINDS = ("epred", "linpred", "predict")
 
@@ -111,7 +112,8 @@ def predict(result: Any, newdata: pd.DataFrame | None = None, kind: str = "epred
     frame = _rows(result, newdata)
     panel = result.panel
     try:
-        inputs = make_inputs(result.spec, result.scaling, frame, panel.allies, panel.years)
+        inputs = make_inputs(result.spec, result.scaling, frame, panel.allies, panel.years,
+                             group_levels(result.spec, panel.frame))
     except SpecError as err:
         raise SpecError(f"newdata: {err}") from err
     predictor = predictor_for(result)
@@ -135,9 +137,11 @@ def _draw_outcomes(result: Any, eta: dict[str, np.ndarray], inputs: Inputs, name
     rng = np.random.default_rng(random_seed)
     out = {}
     for name in names:
-        fam = family(result.spec.outcome(name).family)
+        outcome = result.spec.outcome(name)
+        fam = family(outcome.family)
         aux = {a.name: np.asarray(post[a.variable(name)].transpose("chain", "draw").values,
                                   float).reshape(-1, 1) for a in fam.aux}
+        aux = marginal_scale(outcome, aux, post)  # AR(1): marginal, not given the lag
         dist, kwargs = fam.distribution(eta[name], inputs.log_exposure[None, :], aux)
         out[name] = fam.inverse_transform(pm.draw(dist.dist(**kwargs), random_seed=rng))
     return out

@@ -26,7 +26,7 @@ def raw_spec(**over):
 
 
 def test_shipped_specs_load():
-    for name in ("joint", "joint-real", "reassurance", "burden"):
+    for name in ("joint", "joint-real", "joint-real-time", "reassurance", "burden"):
         spec = load_spec(name)
         assert spec.name == name and spec.outcomes
 
@@ -117,7 +117,8 @@ def test_family_must_fit_column():
 
 def test_missing_spec_names_shipped_ones(tmp_path):
     with pytest.raises(ba.SpecError, match="no spec called 'jiont' \\(did you mean 'joint'\\?\\); "
-                                           "shipped: burden, joint, joint-real, reassurance"):
+                                           "shipped: burden, joint, joint-real, joint-real-time, "
+                                           "reassurance"):
         load_spec("jiont")
     bad = tmp_path / "bad.toml"
     bad.write_text("name = [")

@@ -60,8 +60,9 @@ def quiet_pymc(verbose: bool) -> None:
 @handle_errors
 def fit(
     data: str = typer.Option("default", help="'default', 'real', or a panel CSV/Parquet path."),
-    spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, reassurance, "
-                                           "burden) or a TOML path; joint-real for --data real."),
+    spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, joint-real-time, "
+                                           "reassurance, burden) or a TOML path; joint-real or "
+                                           "joint-real-time for --data real."),
     priors: str = typer.Option(None, help="Prior set: weak, theory, skeptical or a TOML path "
                                           "(default: the spec's own)."),
     draws: int = typer.Option(1000, help="Posterior draws per chain."),

@@ -21,7 +21,7 @@ fact files and the builder's own code. One module per column group:
 ``build_threat``       ``threat`` (external) and ``threat_other`` components
 ``build_capacity``     ``exit_capacity``, ``importance``, ``gdp``, ``nuclear_level``
 ``build_retrench``     ``retrench`` (episodes by region, fall in US defence effort)
-``build_outcomes``     ``intervene``, ``exit_pursuit``, ``hns``
+``build_outcomes``     ``intervene``, ``war``, ``exit_pursuit``, ``exit_onset``, ``hns``
 ``build_visits``       ``visits_president``, ``visits_secretary``, ``visits_received``
 ``build_text``         ``reassure``, ``exposure`` from the text measure
 ``build_codebook``     ``data/codebook.md`` from one table of column descriptions
@@ -45,7 +45,7 @@ from bayes_alliance.data.build_codebook import ENTRIES
 from bayes_alliance.data.build_inputs import COLUMNS as SOURCE_COLUMNS
 from bayes_alliance.data.build_inputs import Inputs, fact_files
 from bayes_alliance.data.build_milex import milex_gdp
-from bayes_alliance.data.build_outcomes import exit_pursuit, hns, intervene
+from bayes_alliance.data.build_outcomes import exit_onset, exit_pursuit, hns, intervene, war
 from bayes_alliance.data.build_retrench import retrench_components
 from bayes_alliance.data.build_text import TEXT_COLUMNS, measure_available, text_counts
 from bayes_alliance.data.build_threat import CINC_SCALE, threat_components
@@ -168,8 +168,9 @@ def build_panel(source_dir: str | os.PathLike[str] | None = None,
     keys = alliance_years(inputs)
     df = keys.copy()
     for part in (milex_gdp, us_troops, threat_components, capacity_components,
-                 retrench_components, intervene, exit_pursuit, hns, visit_counts):
+                 retrench_components, intervene, war, exit_pursuit, hns, visit_counts):
         df = df.merge(part(keys, inputs), on=["ally", "year"], how="left", validate="1:1")
+    df = df.merge(exit_onset(df), on=["ally", "year"], how="left", validate="1:1")
     df = _indices(_fill_within_ally(df))
     counts, note = _text(keys, inputs, corpus, use_text)
     if counts is None:

@@ -218,6 +218,20 @@ ENTRIES: dict[str, Entry] = {
                               "which rule gave intervene", "label"),
     "exit_pursuit_source": Entry("builder", "curated (ally in the fact table) or bleek2017",
                                  "which source gave exit_pursuit", "label"),
+    "exit_onset": Entry("builder, from exit_pursuit", "1 in the first year of a pursuit "
+                        "spell, 0 in years without pursuit (at risk), missing in the "
+                        "continuing years of a spell and in spells under way in the ally's "
+                        "first panel year (NOR, UKG in 1950: onset not observed); the outcome "
+                        "of a discrete-time hazard model of exit (issue 14)",
+                        "ally began pursuing an outside option (nuclear programme)", "0/1"),
+    "exit_duration": Entry("builder, from exit_pursuit", "years at risk so far, this one "
+                           "included: counts from the ally's first panel year or the first "
+                           "year after a spell ends; 0 where exit_onset is missing",
+                           "years at risk of exit onset (duration dependence)", "years"),
+    "war": Entry("data/facts/us_interventions.csv", "the US-led war(s) of the year, joined "
+                 "with ' + ' where two overlap (Afghanistan + Iraq War, 2003-2010); missing "
+                 "in years without one", "US-led war of the year (participation groups)",
+                 "label"),
     "hns_current": Entry("US DoD, Report on Allied Contributions to the Common Defense (2004 "
                          "ed.)", "measure dod_total of data/facts/host_nation_support.csv",
                          "host-nation support as reported", "million current USD"),

@@ -35,12 +35,17 @@ for allies listed in ``data/facts/nuclear_programmes.csv`` the rows with
 explore/pursue years parsed from ``nuclear_bleek2017_raw.csv`` (Norway,
 Argentina, Brazil). Realignment as an outside option is not coded.
 :func:`nuclear_crosscheck` compares the curated years with Bleek's.
+:func:`exit_onset` recodes it as the onset of a pursuit spell (a discrete-time
+hazard: ``exit_onset``, ``exit_duration``), and :func:`war` labels each
+intervention year with its war(s) (``war``), for the time-structure options of
+:mod:`bayes_alliance.models.time_structure`.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from bayes_alliance.constants import LAST_YEAR, PATRON_CCODE
@@ -48,8 +53,8 @@ from bayes_alliance.data.build_inputs import Inputs, fact_table, unify_germany
 from bayes_alliance.data.build_milex import to_2011_dollars
 from bayes_alliance.errors import DataSourceError
 
-__all__ = ["BLEEK_CCODES", "HNS_MEASURES", "bleek_years", "exit_pursuit", "hns", "intervene",
-           "intervention_years", "nuclear_crosscheck", "parse_bleek_spans"]
+__all__ = ["BLEEK_CCODES", "HNS_MEASURES", "bleek_years", "exit_onset", "exit_pursuit", "hns",
+           "intervene", "intervention_years", "nuclear_crosscheck", "parse_bleek_spans", "war"]
 
 #: host-nation support measure in the fact table -> panel column
 HNS_MEASURES: dict[str, str] = {"dod_total": "hns_current", "sma_cash": "hns_sma_cash",
@@ -220,3 +225,69 @@ def hns(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         out = out.merge(rows.rename(columns={"value": col}), on=["ccode", "year"], how="left")
     out["hns"] = out["hns_current"] * to_2011_dollars(out["year"])
     return out[["ally", "year", "hns", *HNS_MEASURES.values()]]
+
+
+def war(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """``war``: the US-led war(s) of each ally-year (``data/facts/us_interventions.csv``).
+
+    Overlapping wars are joined with `` + `` (``Afghanistan + Iraq War`` in
+    2003-2010: a participation row there is one decision about both); missing
+    in years without a US-led war, like ``intervene``.
+    """
+    del inputs  # the wars are a curated fact table
+    wars = fact_table("us_interventions")
+    by_year: dict[int, list[str]] = {}
+    for w in wars.itertuples(index=False):
+        for y in range(int(w.first_year), int(w.last_year) + 1):
+            by_year.setdefault(y, []).append(str(w.war))
+    labels = [" + ".join(by_year[y]) if y in by_year else pd.NA
+              for y in keys["year"].astype(int)]
+    return pd.DataFrame({"ally": keys["ally"].to_numpy(), "year": keys["year"].to_numpy(),
+                         "war": pd.array(labels, dtype="string")})
+
+
+def exit_onset(pursuit: pd.DataFrame) -> pd.DataFrame:
+    r"""``exit_onset`` and ``exit_duration``: exit pursuit as a discrete-time hazard.
+
+    From ``ally``, ``year`` and ``exit_pursuit`` of the panel, per ally-year:
+
+    * ``exit_onset`` = 1 in the first year of a pursuit spell (the year before
+      is a panel year without pursuit), 0 in the years at risk (no pursuit),
+      and missing in the continuing years of a spell and in a spell already
+      under way in the ally's first panel year or after a gap in its years
+      (left-censored: its onset is not observed);
+    * ``exit_duration`` = the years at risk so far, this one included: 1 in
+      the ally's first panel year or the first year after a spell ends, +1 each
+      year at risk, and 0 where ``exit_onset`` is missing.
+
+    A Bernoulli outcome on ``exit_onset`` is then the hazard
+    :math:`h_{it} = P(\text{onset}_{it} = 1 \mid \text{at risk})`, and
+    ``exit_duration`` (e.g. ``log1p``) its duration dependence.
+    """
+    df = pursuit[["ally", "year", "exit_pursuit"]].sort_values(["ally", "year"])
+    onset, duration = [], []
+    for _, g in df.groupby("ally", sort=False):
+        prev_year, prev_value, at_risk = None, None, 0
+        for year, value in zip(g["year"].astype(int), g["exit_pursuit"], strict=True):
+            follows = prev_year == year - 1 and prev_value is not None and not pd.isna(prev_value)
+            if not follows:
+                at_risk = 0
+            if pd.isna(value):
+                onset.append(pd.NA)
+                duration.append(0)
+            elif int(value) == 0:
+                at_risk += 1
+                onset.append(0)
+                duration.append(at_risk)
+            elif follows and int(prev_value) == 0:
+                onset.append(1)
+                duration.append(at_risk + 1)
+                at_risk = 0
+            else:
+                onset.append(pd.NA)
+                duration.append(0)
+                at_risk = 0
+            prev_year, prev_value = year, value
+    return pd.DataFrame({"ally": df["ally"].to_numpy(), "year": df["year"].to_numpy(),
+                         "exit_onset": pd.array(onset, dtype="Int64"),
+                         "exit_duration": np.asarray(duration, dtype="int64")})

@@ -49,11 +49,16 @@ evaluate it on new rows. :class:`ModelGraph` also returns :math:`\tilde\eta_R`
 and its denominator, so that a scenario's shift of the latent intensity by
 :math:`\delta_r` of its sd can be substituted into that same graph (the fitted
 graph itself has no shift input, so fits are unchanged by it).
+
+The time-structure options of a spec - period intercepts in place of the year
+effects :math:`y_{kt}`, an AR(1) error of a continuous outcome and random
+intercepts by a label column such as ``war`` - are built by
+:mod:`bayes_alliance.models.time_structure`, which gives their equations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -65,7 +70,15 @@ from bayes_alliance.data.panel import Panel
 from bayes_alliance.models.design import Scaling, covariate_matrix, latent_multipliers
 from bayes_alliance.models.families import family
 from bayes_alliance.models.priors import ResolvedPriors
+from bayes_alliance.models.priors import prior_variable as _prior_var
 from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+from bayes_alliance.models.time_structure import (
+    Serial,
+    group_effects,
+    group_index,
+    group_levels,
+    period_effects,
+)
 
 #: ``pm.Data`` inputs shared by all outcomes (besides ``X_<o>`` and ``M_<o>``)
 ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure")
@@ -81,14 +94,23 @@ class Inputs:
     year_idx: np.ndarray
     log_exposure: np.ndarray
     latent_shift: np.ndarray  # shift of the standardised latent intensity (0: factual)
+    G: dict[str, np.ndarray] = field(default_factory=dict)  # outcome -> group index per row
 
     def values(self, spec: ModelSpec) -> dict[str, np.ndarray]:
-        """The ``pm.Data`` arrays by name (``X_<o>``, ``M_<o>``, :data:`ROW_INPUTS`)."""
+        """The ``pm.Data`` arrays by name (:func:`input_names`)."""
         out = {name: getattr(self, name) for name in ROW_INPUTS}
         for o in spec.outcomes:
             out[f"X_{o.name}"] = self.X[o.name]
             out[f"M_{o.name}"] = self.M[o.name]
+            if o.group_effects:
+                out[f"G_{o.name}"] = self.G[o.name]
         return out
+
+
+def input_names(spec: ModelSpec) -> list[str]:
+    """Names of the row-level ``pm.Data`` inputs: :data:`ROW_INPUTS`, ``X_``/``M_``/``G_<o>``."""
+    return [*ROW_INPUTS, *(f"{p}_{o.name}" for o in spec.outcomes for p in ("X", "M")),
+            *(f"G_{o.name}" for o in spec.outcomes if o.group_effects)]
 
 
 @dataclass(frozen=True)
@@ -106,8 +128,14 @@ class ModelGraph:
 
 
 def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: list[str],
-                years: list[int]) -> Inputs:
-    """Design arrays of ``frame`` under the training ``scaling`` and coords."""
+                years: list[int], levels: dict[str, list[str]] | None = None) -> Inputs:
+    """Design arrays of ``frame`` under the training ``scaling`` and coords.
+
+    ``levels`` are the training panel's group levels
+    (:func:`~bayes_alliance.models.time_structure.group_levels`; default: those of
+    ``frame``, right when ``frame`` is the training panel).
+    """
+    levels = group_levels(spec, frame) if levels is None else levels
     z = scaling.standardise(frame)
     ally_pos = {a: i for i, a in enumerate(allies)}
     year_pos = {y: i for i, y in enumerate(years)}
@@ -124,6 +152,8 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         year_idx=frame["year"].map(year_pos).fillna(0).to_numpy("int64"),
         log_exposure=log_exposure,
         latent_shift=np.zeros(len(frame)),
+        G={o.name: group_index(o, frame, levels[o.name]) for o in spec.outcomes
+           if o.group_effects},
     )
 
 
@@ -140,17 +170,6 @@ def observed_values(outcome: OutcomeSpec, frame: pd.DataFrame, rows: np.ndarray)
     return family(outcome.family).transform(frame[outcome.column].to_numpy(float)[rows])
 
 
-def _prior_var(name: str, resolved: ResolvedPriors, family: str, index: list[tuple[str, ...]],
-               dims: str | tuple[str, ...] | None = None, *, dist_only: bool = False):
-    dist, params = resolved.arrays(family, index)
-    cls = getattr(pm, dist)
-    if dist_only:
-        return cls.dist(**params, shape=len(index))
-    if dims is None:  # one cell: a scalar parameter
-        return cls(name, **{k: float(v[0]) for k, v in params.items()})
-    return cls(name, **params, dims=dims)
-
-
 def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
                       scaling: Scaling) -> ModelGraph:
     """Build the PyMC model of ``spec`` on ``panel`` and its linear predictors.
@@ -162,7 +181,8 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
     frame = panel.frame
     allies, years = panel.allies, panel.years
     names = list(spec.outcome_names)
-    inputs = make_inputs(spec, scaling, frame, allies, years)
+    levels = group_levels(spec, frame)
+    inputs = make_inputs(spec, scaling, frame, allies, years, levels)
     coords: dict[str, list] = {ALLY: allies, YEAR: years, OUTCOME: names,
                                f"{OUTCOME}_bis": names, "obs": list(range(len(frame)))}
     rows = {o.name: observed_rows(o, frame) for o in spec.outcomes}
@@ -181,6 +201,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
              for o in spec.outcomes}
         M = {o.name: pm.Data(f"M_{o.name}", inputs.M[o.name], dims=("obs", f"lterm_{o.name}"))
              for o in spec.outcomes}
+        G = {o: pm.Data(f"G_{o}", g, dims="obs") for o, g in inputs.G.items()}
 
         intercept = _prior_var("intercept", resolved, "intercept", [(n,) for n in names],
                                dims=OUTCOME)
@@ -216,6 +237,8 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
                                  dims=OUTCOME)
             yz = pm.ZeroSumNormal("z_year", sigma=1.0, dims=(OUTCOME, YEAR))
             year_eff = pm.Deterministic("year_effect", sd_year[:, None] * yz, dims=(OUTCOME, YEAR))
+        elif spec.year_effects == "period":
+            year_eff = period_effects(spec, resolved, years)
 
         beta = {}
         for o in spec.outcomes:
@@ -241,20 +264,27 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
                 eta = eta + latent_std * (M[o.name] @ beta[o.name][n_cov:])
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
+            if o.group_effects:
+                eta = eta + group_effects(o, resolved, levels[o.name])[G[o.name]]
             etas[o.name] = eta
             idx = pm.Data(f"idx_{o.name}", rows[o.name], dims=f"obs_{o.name}")
             y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows[o.name]),
                         dims=f"obs_{o.name}")
-            _likelihood(o, eta[idx], log_exposure[idx], y, resolved)
+            serial = Serial.create(o, resolved, frame, rows[o.name]) if o.ar1 else None
+            _likelihood(o, eta[idx], log_exposure[idx], y, resolved, serial)
     return ModelGraph(model, etas, latent_std, scale)
 
 
-def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors) -> None:
+def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors,
+                serial: Serial | None = None) -> None:
     fam = family(o.family)
     aux = {a.name: _prior_var(a.variable(o.name), resolved, a.name, [(o.name,)])
            for a in fam.aux}
+    if serial is not None:  # AR(1): y_t | y_{t-1} (models.time_structure)
+        eta, aux = serial.condition(eta, y, aux)
     dist, kwargs = fam.distribution(eta, log_exposure, aux)
     dist(o.name, **kwargs, observed=y, dims=f"obs_{o.name}")
 
 
-__all__ = ["Inputs", "ModelGraph", "build_model_graph", "make_inputs", "observed_rows"]
+__all__ = ["Inputs", "ModelGraph", "build_model_graph", "input_names", "make_inputs",
+           "observed_rows"]

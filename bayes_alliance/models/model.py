@@ -173,6 +173,11 @@ class AllianceModel:
         truth
             Every parameter value used, including the drawn ally effects.
         """
+        ar1 = [o.name for o in self.spec.outcomes if o.ar1]
+        if ar1:
+            raise SpecError(f"simulate cannot draw the AR(1) outcome(s) {', '.join(ar1)}: the "
+                            "model draws each year given the observed previous year, not an "
+                            "AR(1) path; simulate from the spec without 'ar1'")
         m = self.pymc_model
         fixed = self._interventions(params)
         with pm.do(m, fixed) as do_model:

@@ -3,8 +3,9 @@
 Summaries, prior selectors and :meth:`AllianceModel.simulate` name scalar
 parameters as ``family[index]``: ``intercept[milex]``, ``beta[milex, threat]``,
 ``sd_ally[milex]``, ``corr_ally[milex, exit]`` (upper triangle),
-``sd_year[milex]`` and the families' auxiliary parameters ``phi[reassure]``,
-``sigma[milex]``, ``nu[milex]``. Each is one cell of a PyMC variable
+``sd_year[milex]``, the time structure's ``period[milex, 1990-]``, ``rho[milex]``
+and ``sd_group[intervene]``, and the families' auxiliary parameters
+``phi[reassure]``, ``sigma[milex]``, ``nu[milex]``. Each is one cell of a PyMC variable
 (``beta_milex`` at ``term_milex = threat``); :func:`readable_cells` is the one
 table of that correspondence, used in both directions.
 """
@@ -48,6 +49,11 @@ def readable_cells(spec: ModelSpec) -> list[Cell]:
     cells += [Cell(aux.readable(o.name), aux.variable(o.name))
               for o in spec.outcomes for aux in family(o.family).aux]
     cells += [Cell(f"sd_year[{o}]", "sd_year", ((OUTCOME, o),)) for o in names]
+    cells += [Cell(f"period[{o}, {p}]", "period_effect", ((OUTCOME, o), ("period", p)))
+              for o in names for p in spec.period_labels[1:]]
+    cells += [Cell(f"rho[{o.name}]", f"rho_{o.name}") for o in spec.outcomes if o.ar1]
+    cells += [Cell(f"sd_group[{o.name}]", f"sd_group_{o.name}")
+              for o in spec.outcomes if o.group_effects]
     return cells
 
 
@@ -81,6 +87,8 @@ def variables_from_readable(spec: ModelSpec, values: dict[str, Any]) -> dict[str
             corr = np.eye(k)
             corr[np.triu_indices(k, 1)] = vals
             out[var] = np.triu(corr, 1).T + corr
+        elif len(members[0].coords) == 2:  # (outcome, period): outcome-major cells
+            out[var] = np.asarray(vals).reshape(len(spec.outcome_names), -1)
         elif members[0].coords:
             out[var] = np.asarray(vals)
         else:

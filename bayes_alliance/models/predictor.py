@@ -35,7 +35,7 @@ from pytensor.graph.traversal import ancestors
 
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
-from bayes_alliance.models.joint import ROW_INPUTS, Inputs, ModelGraph
+from bayes_alliance.models.joint import Inputs, ModelGraph, input_names
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import resolve_priors
 from bayes_alliance.models.spec import ModelSpec
@@ -62,7 +62,7 @@ class Predictor:
             eta = graph_replace(eta, {graph.latent: graph.latent + shift}, strict=False)
             r = outcomes.index(spec.latent_outcome)
             eta[r] = eta[r] + graph.latent_scale * shift
-        data_names = [*ROW_INPUTS, *(f"{p}_{o}" for o in outcomes for p in ("X", "M"))]
+        data_names = input_names(spec)
         data = {name: model[name] for name in data_names}
         log_exposure = data["log_exposure"]
         natural = [family(o.family).link.inverse_pt(family(o.family).offset(e, log_exposure))

@@ -7,7 +7,10 @@ A prior set maps *selectors* to priors::
     "beta[milex, threat]"       = { dist = "Normal", mu = 0.2, sigma = 0.1, source = "H7" }
 
 The most specific selector wins. Parameter families are closed
-(:data:`PARAMETERS`: the linear-predictor and ally/year-effect parameters plus
+(:data:`PARAMETERS`: the linear-predictor and ally/year-effect parameters, the
+time-structure parameters of :mod:`bayes_alliance.models.time_structure`
+(``period[outcome, period]``, ``rho[outcome]`` - a Normal truncated to
+:math:`(-1, 1)` -, ``sd_group[outcome]``) plus
 the auxiliary parameters of the outcome families, ``phi``, ``sigma``, ``nu``,
 each indexed by outcome: ``phi`` or ``phi[reassure]``); an unknown family is an
 error listing the valid ones.
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pymc as pm
 
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import aux_parameters
@@ -37,6 +41,9 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "beta": ("Normal",),
     "sd_ally": ("HalfNormal", "Exponential", "Gamma"),
     "sd_year": ("HalfNormal", "Exponential", "Gamma"),
+    "period": ("Normal",),
+    "rho": ("Normal",),
+    "sd_group": ("HalfNormal", "Exponential", "Gamma"),
     **{name: aux.dists for name, aux in aux_parameters().items()},
 }
 DIST_PARAMS: dict[str, tuple[str, ...]] = {
@@ -218,6 +225,12 @@ def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
     }
     if spec.year_effects == "iid":
         cells["sd_year"] = [(o,) for o in names]
+    if spec.year_effects == "period":
+        cells["period"] = [(o, p) for o in names for p in spec.period_labels[1:]]
+    if any(o.ar1 for o in spec.outcomes):
+        cells["rho"] = [(o.name,) for o in spec.outcomes if o.ar1]
+    if any(o.group_effects for o in spec.outcomes):
+        cells["sd_group"] = [(o.name,) for o in spec.outcomes if o.group_effects]
     for o in spec.outcomes:
         for aux in outcome_family(o.family).aux:
             cells.setdefault(aux.name, []).append((o.name,))
@@ -256,3 +269,21 @@ def resolve_priors(spec: ModelSpec, priors: str | os.PathLike[str] | PriorSet) -
                     f"'{family}[{', '.join(index)}]'")
     resolved.unused = sorted(sel for sel, _ in prior_set.priors if sel not in used)
     return resolved
+
+
+def prior_variable(name: str, resolved: ResolvedPriors, family: str,
+                   index: list[tuple[str, ...]], dims: str | tuple[str, ...] | None = None,
+                   *, dist_only: bool = False) -> Any:
+    """The PyMC variable ``name`` with the resolved priors of the cells ``index``.
+
+    Must be called inside a model context (unless ``dist_only``, which returns an
+    unnamed ``.dist`` of length ``len(index)``). Without ``dims`` the variable is
+    a scalar: the one cell's prior.
+    """
+    dist, params = resolved.arrays(family, index)
+    cls = getattr(pm, dist)
+    if dist_only:
+        return cls.dist(**params, shape=len(index))
+    if dims is None:  # one cell: a scalar parameter
+        return cls(name, **{k: float(v[0]) for k, v in params.items()})
+    return cls(name, **params, dims=dims)

@@ -31,12 +31,13 @@ from bayes_alliance.models.families import FAMILIES, exposure_families, family
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 TRANSFORMS = ("identity", "log", "log1p")
-YEAR_EFFECT_KINDS = ("none", "iid")
+YEAR_EFFECT_KINDS = ("none", "iid", "period")
 LATENT = "reassurance"
 
 _TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "ally_effects",
              "year_effects", "outcomes", "latent_outcome"}
-_OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional"}
+_OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional", "ar1",
+                 "group_effects"}
 _ALLY_KEYS = {"correlated", "lkj_eta", "centered"}
 #: ``centered = "auto"`` centres the ally effects when, for every count or
 #: continuous outcome, the median ally has at least this many observed rows.
@@ -47,7 +48,7 @@ _ALLY_KEYS = {"correlated", "lkj_eta", "centered"}
 #: rows per ally) the centred form had BFMI 0.19 and R-hat 1.19, the non-centred
 #: one neither problem.
 AUTO_CENTER_MIN_ROWS = 30
-_YEAR_KEYS = {"kind"}
+_YEAR_KEYS = {"kind", "breaks"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class OutcomeSpec:
     terms: tuple[str, ...]
     exposure: str | None = None
     optional: bool = False
+    ar1: bool = False  # AR(1) error (continuous families; bayes_alliance.models.time_structure)
+    group_effects: str | None = None  # label column whose levels get random intercepts
 
     @property
     def covariate_terms(self) -> tuple[str, ...]:
@@ -86,6 +89,7 @@ class ModelSpec:
     centered: bool | str = "auto"
     year_effects: str = "none"
     latent_outcome: str | None = "reassure"
+    year_breaks: tuple[int, ...] = ()  # first years of the 2nd, 3rd, ... period ("period")
     schema_version: int = 1
 
     @property
@@ -101,6 +105,16 @@ class ModelSpec:
         raise SpecError(f"spec '{self.name}' has no outcome '{name}'; "
                         f"outcomes: {', '.join(self.outcome_names)}")
 
+    @property
+    def period_labels(self) -> tuple[str, ...]:
+        """Labels of the periods that ``year_breaks`` cut: ``("-1989", "1990-")`` for [1990]."""
+        if not self.year_breaks:
+            return ()
+        starts = (None, *self.year_breaks)
+        ends = (*(b - 1 for b in self.year_breaks), None)
+        return tuple(f"{s or ''}-{e or ''}" if s != e else str(s)
+                     for s, e in zip(starts, ends, strict=True))
+
     def transform(self, covariate: str) -> str:
         """Transform applied to ``covariate`` before standardising."""
         return dict(self.transforms).get(covariate, "identity")
@@ -113,8 +127,20 @@ class ModelSpec:
         return (*named, *(c for c in used if c not in ALL_COVARIATES))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict (JSON-serialisable) of the spec."""
-        return asdict(self)
+        """Plain dict (JSON-serialisable) of the spec.
+
+        The time-structure fields (``year_breaks``, ``ar1``, ``group_effects``) are
+        left out at their defaults, so a spec without them keeps the dict and the
+        :meth:`hash` it had before they existed.
+        """
+        d = asdict(self)
+        if not d["year_breaks"]:
+            del d["year_breaks"]
+        for o in d["outcomes"]:
+            for key, default in (("ar1", False), ("group_effects", None)):
+                if o[key] == default:
+                    del o[key]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelSpec:
@@ -123,6 +149,7 @@ class ModelSpec:
         d["outcomes"] = tuple(OutcomeSpec(**{**o, "terms": tuple(o["terms"])})
                               for o in d["outcomes"])
         d["transforms"] = tuple(tuple(t) for t in d["transforms"])
+        d["year_breaks"] = tuple(d.get("year_breaks", ()))
         return cls(**d)
 
     def hash(self) -> str:
@@ -266,8 +293,17 @@ def _parse_outcome(o: Any, here: str) -> OutcomeSpec:
             raise SpecError(f"{here}: 'exposure' only applies to the families "
                             f"{', '.join(exposure_families())}")
     optional = _typed(o.get("optional", False), bool, "'optional'", here, "true or false")
+    ar1 = _typed(o.get("ar1", False), bool, "'ar1'", here, "true or false")
+    if ar1 and FAMILIES[fam].kind != "continuous":
+        continuous = [n for n, f in FAMILIES.items() if f.kind == "continuous"]
+        raise SpecError(f"{here}: 'ar1' (an AR(1) error) needs a continuous family "
+                        f"({', '.join(continuous)}), not '{fam}'; drop 'ar1' or change the "
+                        "family")
+    groups = o.get("group_effects")
+    if groups is not None:
+        _text(groups, "'group_effects' (a label column of the panel, e.g. \"war\")", here)
     return OutcomeSpec(name=name, column=column, family=fam, terms=tuple(parsed),
-                       exposure=exposure, optional=optional)
+                       exposure=exposure, optional=optional, ar1=ar1, group_effects=groups)
 
 
 def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
@@ -306,6 +342,7 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
     if kind not in YEAR_EFFECT_KINDS:
         raise SpecError(f"{where} [year_effects]: kind {kind!r} is unknown; "
                         f"valid: {', '.join(YEAR_EFFECT_KINDS)}")
+    breaks = _breaks(year, kind, f"{where} [year_effects]")
     rows = _typed(raw["outcomes"], list, "'outcomes'", where,
                   "a non-empty array of [[outcomes]] tables")
     if not rows:
@@ -332,7 +369,24 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         correlated=correlated, lkj_eta=float(lkj_eta),
         centered=_centering(ally.get("centered", "auto"), where),
         year_effects=kind, latent_outcome=latent if latent in names else None,
+        year_breaks=breaks,
     )
+
+
+def _breaks(year: dict[str, Any], kind: str, where: str) -> tuple[int, ...]:
+    """The ``breaks`` of ``kind = "period"``: increasing years, each the first of a period."""
+    if kind != "period":
+        if "breaks" in year:
+            raise SpecError(f"{where}: 'breaks' only applies to kind = \"period\", "
+                            f"not {kind!r}; drop it or set kind = \"period\"")
+        return ()
+    example = "a non-empty list of increasing years, e.g. breaks = [1990]"
+    breaks = _typed(year.get("breaks"), list, "'breaks'", where, example)
+    if not breaks or not all(type(b) is int for b in breaks):
+        raise SpecError(f"{where}: 'breaks' must be {example}, got {breaks!r}")
+    if any(b >= c for b, c in zip(breaks, breaks[1:], strict=False)):
+        raise SpecError(f"{where}: 'breaks' must be strictly increasing, got {breaks!r}")
+    return tuple(breaks)
 
 
 def check_terms_against_panel(spec: ModelSpec, panel: Panel) -> None:
@@ -393,3 +447,18 @@ def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
         if o.exposure is not None and o.exposure not in frame:
             raise SpecError(f"outcome '{o.name}': exposure column '{o.exposure}' is not in the "
                             "panel")
+        if o.group_effects is not None:
+            _check_groups(o, frame)
+
+
+def _check_groups(o: OutcomeSpec, frame: pd.DataFrame) -> None:
+    """``group_effects`` names a panel column with >= 2 levels on the outcome's rows."""
+    if o.group_effects not in frame:
+        raise SpecError(f"outcome '{o.name}': group_effects column '{o.group_effects}' is not "
+                        "in the panel; the real panel's 'war' column labels the US-led war "
+                        "of each intervention year")
+    levels = frame.loc[frame[o.column].notna(), o.group_effects].dropna().unique()
+    if len(levels) < 2:
+        raise SpecError(f"outcome '{o.name}': group_effects column '{o.group_effects}' has "
+                        f"{len(levels)} level(s) where '{o.column}' is observed; random "
+                        "intercepts need at least 2 groups: drop group_effects")

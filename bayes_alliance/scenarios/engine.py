@@ -38,6 +38,7 @@ from bayes_alliance.errors import ScenarioError, SpecError
 from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.predictor import Predictor, predictor_for
 from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.time_structure import group_levels
 from bayes_alliance.scenarios.definition import Intervention, Scenario, load_scenario
 from bayes_alliance.scenarios.drivers import scenario_drivers
 from bayes_alliance.scenarios.labels import outcome_label
@@ -169,16 +170,16 @@ def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None =
         raise ScenarioError(f"scenario '{scen.name}': no ally-years in {scen.start}-{end} for "
                             f"{', '.join(codes)}")
     frame = rows.sort_values(["ally", "year"]).reset_index(drop=True)
-    factual = _inputs(spec, result.scaling, frame, fit_allies, fit_years)
+    factual = _inputs(spec, result.scaling, frame, fit_allies, fit_years, train)
     return Prepared(scen, spec, result.scaling, fit_allies, fit_years, frame, factual, train,
                     predictor_for(result), notes)
 
 
 def _inputs(spec: ModelSpec, scaling: Any, frame: pd.DataFrame, allies: list[str],
-            years: list[int]) -> Inputs:
+            years: list[int], train: pd.DataFrame) -> Inputs:
     """Design of ``frame`` with zero log exposure (counts as rates per unit of exposure)."""
     try:
-        inputs = make_inputs(spec, scaling, frame, allies, years)
+        inputs = make_inputs(spec, scaling, frame, allies, years, group_levels(spec, train))
     except SpecError as err:
         raise ScenarioError(f"the intervened covariates leave the model's domain: {err}") from err
     return replace(inputs, log_exposure=np.zeros(len(frame)))
@@ -226,7 +227,8 @@ def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = 
                                 f"{', '.join(bad.head(5))}; troops must be >= 0 (use "
                                 "us_troops.set = 0 for a full withdrawal)")
         frame[iv.variable] = new
-    return replace(_inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years),
+    return replace(_inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years,
+                           prep.train_frame),
                    latent_shift=shift)
 
 

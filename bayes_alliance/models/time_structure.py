@@ -1,0 +1,188 @@
+r"""Time in the joint model: period effects, AR(1) errors and group intercepts.
+
+:func:`~bayes_alliance.models.joint.build_model_graph` calls this module for the
+three time-structure options of a spec; a spec without them builds the model it
+built before they existed.
+
+**Period effects** (``[year_effects] kind = "period"``, ``breaks = [b_1, ...]``)
+cut the years into periods :math:`p(t) = \#\{j : b_j \le t\}` (``breaks =
+[1990]``: the Cold War to 1989, then the years from 1990) and add to outcome
+:math:`k`'s predictor a period intercept :math:`\pi_{k,p(t)}` with the *first
+period's fixed at zero*: :math:`\pi_{k,0} = 0`, :math:`\pi_{k,p} \sim
+\text{Normal}` (prior selector ``period[outcome, label]``, labels such as
+``1990-``) for later periods. The intercept :math:`\alpha_k` is therefore the
+first period's level and :math:`\pi_{k,p}` the shift of period :math:`p`
+against it.
+
+**AR(1) error** (``ar1 = true`` in a continuous outcome's ``[[outcomes]]``
+table). With :math:`y_{it}` the outcome on the likelihood's scale (log
+spending), for an observed row whose ally has an observed row the year before,
+
+.. math::
+
+    y_{it} \mid y_{i,t-1} \sim F\bigl(\eta_{it} + \rho\,(y_{i,t-1} - \eta_{i,t-1}),\;
+    \sigma\bigr),
+
+with :math:`F` the family's distribution (Normal or Student-t) and :math:`\rho
+\in (-1, 1)` (prior selector ``rho[outcome]``: a Normal truncated to
+:math:`(-1, 1)`). The first row of each spell of consecutive observed years
+takes the *stationary marginal* scale, :math:`y_{it} \sim F(\eta_{it},
+\sigma / \sqrt{1 - \rho^2})` (exact for the Normal family; for Student-t the
+matching scale). So :math:`\sigma` is the scale of the innovations, and
+:math:`\eta` the marginal centre (median) of :math:`y`.
+
+*Predictions and scenarios are marginal*: the
+:class:`~bayes_alliance.models.predictor.Predictor` evaluates :math:`\eta`,
+the centre of :math:`y_{it}` not conditioned on the observed lag, and predictive
+draws (:func:`marginal_scale`) use :math:`\sigma / \sqrt{1 - \rho^2}`. A
+counterfactual therefore moves the expected level of the outcome as a whole; it
+does not carry the observed year's residual forward (which would tie the
+counterfactual path to the factual one in the first years after a change).
+The fit's own prior and posterior predictive draws
+(``pm.sample_*_predictive`` on the model) are one-step-ahead instead: each
+year given the *observed* previous year. For the same reason
+:meth:`~bayes_alliance.models.model.AllianceModel.simulate` (and so SBC, which
+simulates through it) refuses a spec with ``ar1``.
+
+**Group intercepts** (``group_effects = "war"`` in an ``[[outcomes]]`` table)
+add :math:`w_{k,g(it)}` for the row's level :math:`g` of a label column (the
+real panel's ``war``: the US-led war of the year), with :math:`w_{k,g} =
+\sigma_{w,k} z_{k,g}`, :math:`z_k` ``ZeroSumNormal`` over the levels seen in
+the training panel (so :math:`\alpha_k` is the mean war's level) and
+:math:`\sigma_{w,k}` with prior selector ``sd_group[outcome]``. A row with a
+missing or unseen label gets :math:`w = 0`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytensor.tensor as pt
+
+from bayes_alliance.constants import OUTCOME
+from bayes_alliance.models.priors import ResolvedPriors, prior_variable
+from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+
+PERIOD = "period"
+
+
+def period_of(spec: ModelSpec, years: np.ndarray) -> np.ndarray:
+    """Position of each year's period among :attr:`ModelSpec.period_labels`."""
+    return np.searchsorted(np.asarray(spec.year_breaks), np.asarray(years, int), side="right")
+
+
+def period_effects(spec: ModelSpec, resolved: ResolvedPriors, years: list[int]) -> Any:
+    r"""The period intercepts :math:`\pi_{k,p(t)}` as an (outcome, year) tensor.
+
+    Creates ``period_effect`` (dims outcome x later periods) in the current model.
+    """
+    labels, names = spec.period_labels, spec.outcome_names
+    pm.modelcontext(None).add_coord(PERIOD, list(labels[1:]))
+    dist, params = resolved.arrays("period", [(o, p) for o in names for p in labels[1:]])
+    later = getattr(pm, dist)("period_effect", dims=(OUTCOME, PERIOD),
+                              **{k: v.reshape(len(names), -1) for k, v in params.items()})
+    full = pt.concatenate([pt.zeros((len(names), 1)), later], axis=1)
+    return full[:, period_of(spec, np.asarray(years))]
+
+
+def group_levels(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Per outcome with group effects, the sorted levels seen where it is observed."""
+    return {o.name: sorted(str(v) for v in
+                           frame.loc[frame[o.column].notna(), o.group_effects].dropna().unique())
+            for o in spec.outcomes if o.group_effects}
+
+
+def group_index(outcome: OutcomeSpec, frame: pd.DataFrame, levels: list[str]) -> np.ndarray:
+    """1 + the position of each row's level in ``levels``; 0 for a missing or unseen one.
+
+    Rows of a frame without the label column (e.g. a grid of covariate values)
+    all get 0: the group effect of the average group, zero by construction.
+    """
+    if outcome.group_effects not in frame:
+        return np.zeros(len(frame), dtype="int64")
+    pos = {lev: i + 1 for i, lev in enumerate(levels)}
+    labels = frame[outcome.group_effects]
+    return np.array([0 if pd.isna(v) else pos.get(str(v), 0) for v in labels], dtype="int64")
+
+
+def group_effects(outcome: OutcomeSpec, resolved: ResolvedPriors, levels: list[str]) -> Any:
+    r"""The group intercepts :math:`(0, w_{k,1}, \dots, w_{k,G})` of ``outcome``.
+
+    Creates ``sd_group_<o>``, ``z_group_<o>`` (``ZeroSumNormal``) and the
+    deterministic ``group_effect_<o>`` over the coordinate ``group_<o>``; index
+    the result with :func:`group_index` (position 0: no group, no effect).
+    """
+    o = outcome.name
+    dim = f"group_{o}"
+    pm.modelcontext(None).add_coord(dim, levels)
+    sd = prior_variable(f"sd_group_{o}", resolved, "sd_group", [(o,)])
+    z = pm.ZeroSumNormal(f"z_group_{o}", sigma=1.0, dims=dim)
+    w = pm.Deterministic(f"group_effect_{o}", sd * z, dims=dim)
+    return pt.concatenate([pt.zeros(1), w])
+
+
+def previous_rows(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, the position within ``rows`` of the same ally's previous year.
+
+    -1 where the ally has no row among ``rows`` in the year before (the first
+    row of a spell of consecutive observed years).
+    """
+    keys = list(zip(frame["ally"].to_numpy()[rows], frame["year"].to_numpy(int)[rows],
+                    strict=True))
+    where = {k: i for i, k in enumerate(keys)}
+    return np.array([where.get((a, y - 1), -1) for a, y in keys], dtype="int64")
+
+
+@dataclass(frozen=True)
+class Serial:
+    """The AR(1) error of one continuous outcome on its observed rows.
+
+    ``rho`` is the model variable, ``previous`` the output of :func:`previous_rows`.
+    """
+
+    rho: Any
+    previous: np.ndarray
+
+    @classmethod
+    def create(cls, outcome: OutcomeSpec, resolved: ResolvedPriors, frame: pd.DataFrame,
+               rows: np.ndarray) -> Serial:
+        """Create ``rho_<o>`` (Normal prior truncated to (-1, 1)) in the current model."""
+        dist, params = resolved.arrays("rho", [(outcome.name,)])
+        assert dist == "Normal"  # the only distribution priors.PARAMETERS allows for rho
+        rho = pm.TruncatedNormal(f"rho_{outcome.name}", mu=float(params["mu"][0]),
+                                 sigma=float(params["sigma"][0]), lower=-1.0, upper=1.0)
+        return cls(rho, previous_rows(frame, rows))
+
+    def condition(self, eta: Any, y: Any, aux: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        r"""Centre and auxiliary parameters of :math:`y_{it} \mid y_{i,t-1}`.
+
+        ``eta`` and ``y`` are over the outcome's observed rows; ``aux["sigma"]``
+        is the innovation scale, widened to :math:`\sigma / \sqrt{1 - \rho^2}`
+        on the first row of each spell.
+        """
+        has = self.previous >= 0
+        prev = np.where(has, self.previous, 0)
+        centre = eta + self.rho * has * (y[prev] - eta[prev])
+        widen = pt.where(has, 1.0, 1.0 / pt.sqrt(1.0 - self.rho ** 2))
+        return centre, {**aux, "sigma": aux["sigma"] * widen}
+
+
+def marginal_scale(outcome: OutcomeSpec, aux: dict[str, np.ndarray], posterior: Any
+                   ) -> dict[str, np.ndarray]:
+    r"""Auxiliary draws for marginal predictive draws: :math:`\sigma / \sqrt{1 - \rho^2}`.
+
+    ``aux`` holds per-draw columns (draws x 1); outcomes without ``ar1`` pass through.
+    """
+    if not outcome.ar1:
+        return aux
+    rho = np.asarray(posterior[f"rho_{outcome.name}"].transpose("chain", "draw").values,
+                     float).reshape(-1, 1)
+    return {**aux, "sigma": aux["sigma"] / np.sqrt(1.0 - rho ** 2)}
+
+
+__all__ = ["PERIOD", "Serial", "group_effects", "group_index", "group_levels",
+           "marginal_scale", "period_effects", "period_of", "previous_rows"]
