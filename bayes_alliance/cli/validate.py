@@ -217,6 +217,8 @@ def oos(
     workers: int = typer.Option(2, help="Worker processes of the local cluster."),
     scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
     out: Path = typer.Option(Path("reports/validation/oos"), help="Output folder."),
+    runs_dir: Path = typer.Option(Path("runs/oos"), help="Finished fits' scores, reused by a "
+                                                         "rerun with the same inputs."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Out-of-sample validation: time split, leave-allies-out folds, held-out case studies.
@@ -228,7 +230,8 @@ def oos(
     (continuous outcomes) and Brier score (binary). Allies absent from training
     get ally effects drawn from the fitted population. The case split holds out
     West Germany, Japan, South Korea and the UK in 1960-1979 and plots their
-    predictions. Writes oos.md, oos.csv, summary.json (and cases.csv, cases.png).
+    predictions. Writes oos.md, oos.csv, summary.json (and cases.csv, cases.png);
+    finished fits are kept in RUNS_DIR, so an interrupted run resumes.
     """
     from bayes_alliance.validation.out_of_sample import run_oos
 
@@ -236,12 +239,13 @@ def oos(
     command = _command("oos", {"spec": spec, "data": data, "priors": priors, "splits": splits,
                                "last-train-year": last_train_year, "folds": folds,
                                "draws": draws, "tune": tune, "chains": chains, "seed": seed,
-                               "workers": None if scheduler else workers, "out": out},
+                               "workers": None if scheduler else workers, "out": out,
+                               "runs-dir": runs_dir},
                        () if separate else ("--no-separate",))
     summary = run_oos(spec=spec, data=data, priors=priors, splits=kinds,
                       last_train_year=last_train_year, folds=folds, separate=separate,
                       draws=draws, tune=tune, chains=chains, seed=seed, workers=workers,
-                      scheduler=scheduler, out=out, command=command)
+                      scheduler=scheduler, out=out, runs_dir=runs_dir, command=command)
     if as_json:
         echo_json(summary)
     else:

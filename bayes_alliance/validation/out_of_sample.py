@@ -52,7 +52,9 @@ intercepts at all, so binary outcomes always use the pooled logit.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -406,6 +408,16 @@ def fit_and_score(task: Task, frame: pd.DataFrame, priors: str | None,
             **scores}
 
 
+def task_key(task: Task, frame: pd.DataFrame, priors: str | None,
+             settings: dict[str, Any]) -> str:
+    """Hash of everything a fit's scores depend on (its cache file name under ``runs_dir``)."""
+    h = hashlib.sha256(json.dumps([task.model, task.spec, task.seed, priors, settings],
+                                  sort_keys=True, default=str).encode())
+    h.update(np.packbits(task.split.test).tobytes())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return f"{task.split.kind}-{task.split.fold}-{task.model}-{h.hexdigest()[:12]}"
+
+
 def make_splits(frame: pd.DataFrame, kinds: tuple[str, ...], *, last_train_year: int,
                 folds: int, seed: int, cases: tuple[tuple[str, int, int], ...] = CASES
                 ) -> list[Split]:
@@ -446,7 +458,7 @@ def _elpd_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def score_table(points: pd.DataFrame) -> pd.DataFrame:
     """Per split kind, outcome (and ``total``) and model: ELPD, difference from joint, calibration.
 
-    The ``total`` rows sum every outcome scored by all three models; differences
+    The ``total`` rows sum every outcome, for the models that score them all; differences
     are model minus joint on the same rows (positive: better than the joint model).
     """
     rows = []
@@ -461,7 +473,7 @@ def score_table(points: pd.DataFrame) -> pd.DataFrame:
         for outcome, (g, wide) in [*parts.items(), ("total", (None, totals))]:
             if wide is None:
                 continue
-            for model in [m for m in MODELS if m in wide]:
+            for model in [m for m in MODELS if m in wide and wide[m].notna().all()]:
                 diff, se = _elpd_diff(wide[model].to_numpy(), wide["joint"].to_numpy())
                 row = {"split": kind, "outcome": outcome, "model": model, "n": len(wide),
                        "elpd": float(wide[model].sum()),
@@ -513,7 +525,6 @@ def case_figure(cases: pd.DataFrame, frame: pd.DataFrame, spec: ModelSpec) -> An
     for i, name in enumerate(outcomes):
         o = spec.outcome(name)
         fam = family(o.family)
-        label, unit = fam.label(o.column)
         for j, ally in enumerate(allies):
             ax = axes[i, j]
             c = cases[(cases.outcome == name) & (cases[ALLY] == ally)]
@@ -525,8 +536,8 @@ def case_figure(cases: pd.DataFrame, frame: pd.DataFrame, spec: ModelSpec) -> An
             if i == 0:
                 ax.set_title(ally)
             if j == 0:
-                ax.set_ylabel(f"{name}: {label}\n({unit})" if fam.kind != "binary"
-                              else f"{name}: {label}")
+                ax.set_ylabel(f"{name}: P({o.column} = 1)" if fam.kind == "binary"
+                              else f"{name}: {o.column}")
             if fam.kind == "binary":
                 ax.set_ylim(-0.05, 1.05)
     axes[0, 0].legend(frameon=False, fontsize=7)
@@ -540,7 +551,7 @@ def run_oos(*, spec: str | ModelSpec = "joint-real", data: str = "real", priors:
             separate: bool = True, draws: int = 300, tune: int = 300, chains: int = 2,
             target_accept: float = 0.9, seed: int = 1, workers: int = 2,
             scheduler: str | None = None, out: str | Path | None = None,
-            command: str | None = None) -> dict[str, Any]:
+            runs_dir: str | Path | None = None, command: str | None = None) -> dict[str, Any]:
     """Fit and score every split; write the table, the case-study figure and a summary.
 
     Parameters
@@ -562,6 +573,10 @@ def run_oos(*, spec: str | ModelSpec = "joint-real", data: str = "real", priors:
     out
         Output folder (None: write nothing): ``oos.md``, ``oos.csv``,
         ``summary.json`` and, with the case split, ``cases.csv`` and ``cases.png``.
+    runs_dir
+        Folder of finished fits' scores (one pickle per fit, named by
+        :func:`task_key`); a rerun reuses those whose inputs are unchanged
+        (None: keep nothing).
     command
         Command line recorded in the summary.
 
@@ -583,12 +598,20 @@ def run_oos(*, spec: str | ModelSpec = "joint-real", data: str = "real", priors:
              for i, (s, (name, sp)) in enumerate((s, m) for s in split_list
                                                  for m in specs.items())]
     settings = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept}
-    fits = []
-    with dask_client(scheduler, workers) as client:
-        futures = [client.submit(fit_and_score, t, frame, priors, settings, pure=False)
-                   for t in tasks]
-        for fut in as_completed(futures):
-            fits.append(fut.result())
+    cache = [None if runs_dir is None
+             else Path(runs_dir) / f"{task_key(t, frame, priors, settings)}.pkl" for t in tasks]
+    fits = [pickle.loads(p.read_bytes()) for p in cache if p is not None and p.is_file()]
+    todo = [i for i, p in enumerate(cache) if p is None or not p.is_file()]
+    if todo:
+        with dask_client(scheduler, workers) as client:
+            futures = {client.submit(fit_and_score, tasks[i], frame, priors, settings,
+                                     pure=False): i for i in todo}
+            for fut in as_completed(list(futures)):
+                fit = fut.result()
+                path = cache[futures[fut]]
+                if path is not None:
+                    write_with(path, lambda p, f=fit: p.write_bytes(pickle.dumps(f)), force=True)
+                fits.append(fit)
     glm = []
     rng = np.random.default_rng(seed)
     for s in split_list:
