@@ -317,8 +317,13 @@ _GLM_FAMILY = {"lognormal_t": "lognormal"}
 
 
 def _glm_fit(fam: Family, y: np.ndarray, X: np.ndarray, groups: np.ndarray,
-             offset: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
-    """MLE of ``[slopes, group intercepts]`` and the predictive's auxiliary parameters."""
+             offset: np.ndarray) -> tuple[np.ndarray, dict[str, float]] | None:
+    """MLE of ``[slopes, group intercepts]`` and the predictive's auxiliary parameters.
+
+    None when no finite maximum exists (e.g. fixed effects of allies whose
+    counts are all zero run off to minus infinity); a Newton fit that ends in
+    NaN is retried with L-BFGS first.
+    """
     import statsmodels.api as sm
 
     dummies = pd.get_dummies(pd.Series(groups), dtype=float).to_numpy()
@@ -328,6 +333,10 @@ def _glm_fit(fam: Family, y: np.ndarray, X: np.ndarray, groups: np.ndarray,
             res = sm.Logit(y, np.column_stack([X, dummies])).fit(disp=0, maxiter=200)
         else:
             res = fam.baseline(y, X, dummies, groups, offset)
+        if not np.isfinite(res.llf):
+            res = res.model.fit(disp=0, method="lbfgs", maxiter=5000)
+    if not (np.isfinite(res.llf) and np.isfinite(np.asarray(res.params, float)).all()):
+        return None
     params = np.asarray(res.params, float)
     aux: dict[str, float] = {}
     if fam.name == "negative_binomial":
@@ -344,6 +353,13 @@ def glm_scores(outcome: Any, train: pd.DataFrame, test: pd.DataFrame, scaling: S
 
     Rows of allies seen in training use the ally-fixed-effects GLM (counts and
     continuous outcomes), the others the pooled GLM; binary outcomes the pooled logit.
+    When the fixed-effects GLM has no finite maximum, every row uses the pooled
+    GLM; the returned ``fixed_effects`` (1.0 or 0.0 per row) says which was used.
+
+    Raises
+    ------
+    ValidationRunError
+        When even the pooled GLM has no finite maximum, naming the outcome.
     """
     fam = family(outcome.family)
     pred_fam = family(_GLM_FAMILY.get(fam.name, fam.name))
@@ -359,13 +375,21 @@ def glm_scores(outcome: Any, train: pd.DataFrame, test: pd.DataFrame, scaling: S
     te, Xt, offset_t = design(test)
     y = observed_values(outcome, train, tr).astype(float)
     k = X.shape[1]
-    pooled, aux = _glm_fit(fam, y, X, np.zeros(len(y)), offset)
+    fitted = _glm_fit(fam, y, X, np.zeros(len(y)), offset)
+    if fitted is None:
+        raise ValidationRunError(f"the pooled GLM of '{outcome.name}' has no finite maximum on "
+                                 f"the {len(y)} training rows; compare without it")
+    pooled, aux = fitted
     eta = Xt @ pooled[:k] + pooled[k]
     test_ally = test[ALLY].astype(str).to_numpy()[te]
     train_ally = train[ALLY].astype(str).to_numpy()[tr]
     seen = np.isin(test_ally, train_ally)
-    if fam.kind != "binary" and seen.any():
-        fe, fe_aux = _glm_fit(fam, y, X, train_ally, offset)
+    fitted = _glm_fit(fam, y, X, train_ally, offset) if fam.kind != "binary" and seen.any() \
+        else None
+    if fitted is None:
+        seen = np.zeros(len(te), bool)
+    else:
+        fe, fe_aux = fitted
         level = dict(zip(sorted(set(train_ally)), fe[k:], strict=True))
         eta = np.where(seen, Xt @ fe[:k] + np.array([level.get(a, 0.0) for a in test_ally]),
                        eta)
@@ -375,7 +399,7 @@ def glm_scores(outcome: Any, train: pd.DataFrame, test: pd.DataFrame, scaling: S
     aux_draws = {n: np.broadcast_to(np.asarray(v, float), (GLM_DRAWS, len(te)))
                  for n, v in aux.items()}
     out = score(pred_fam, draws, offset_t, observed_values(outcome, test, te), aux_draws, rng)
-    return {"row": test.index.to_numpy()[te], **out}
+    return {"row": test.index.to_numpy()[te], **out, "fixed_effects": seen.astype(float)}
 
 
 # ---------------------------------------------------------------------------- running
@@ -640,10 +664,15 @@ def run_oos(*, spec: str | ModelSpec = "joint-real", data: str = "real", priors:
             "population, one draw per posterior draw",
             "GLM: plug-in predictive at the MLE; ally fixed effects for test rows of allies "
             "seen in training (counts, spending), else the pooled GLM (fixed effects are "
-            "unavailable for held-out allies); binary outcomes: pooled logit (the "
+            "unavailable for held-out allies, and where the fixed-effects GLM has no finite "
+            "maximum: glm_fixed_effect_share); binary outcomes: pooled logit (the "
             "conditional logit estimates no intercepts to predict with)",
             "ELPD - joint: the model's ELPD minus the joint model's on the same rows, with "
             "the SE of the pointwise difference; total: every outcome together"],
+        "glm_fixed_effect_share": {
+            f"{kind}/{outcome}": float(g["fixed_effects"].mean())
+            for (kind, outcome), g in points[points.model == "glm"].groupby(
+                ["kind", "outcome"], sort=False)},
         "all_converged": all(f["diagnostics"]["ok"] for f in fits),
         "table": json.loads(table.to_json(orient="records")),
         "markdown": markdown,
