@@ -250,3 +250,21 @@ def test_separate_models_are_scored_on_the_same_rows(tiny, tmp_path):
         assert table.se_diff[outcome, "separate"] > 0
     parts = sum(table.elpd_diff[o, "separate"] for o in ("reassure", "milex", "exit"))
     assert table.elpd_diff["total", "separate"] == pytest.approx(parts)
+
+
+def test_cli_reports_a_bad_split_in_one_paragraph(tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["oos", "--help"]).exit_code == 0
+    base = ["oos", "--spec", str(tiny / "tiny.toml"), "--data", str(tiny / "tiny.csv"),
+            "--out", str(tmp_path / "o"), "--runs-dir", str(tmp_path / "r")]
+    res = runner.invoke(app, [*base, "--splits", "time", "--last-train-year", "1955"])
+    assert res.exit_code == 1
+    assert "error:" in res.output and "no training rows" in res.output
+    assert "Traceback" not in res.output
+    res = runner.invoke(app, [*base, "--splits", "time,later"])
+    assert res.exit_code == 1 and "unknown split(s) later" in res.output
+    assert not (tmp_path / "o").exists()

@@ -86,8 +86,8 @@ CASES = (("GFR", 1960, 1979), ("JPN", 1960, 1979), ("ROK", 1960, 1979), ("UKG", 
 CASE_OUTCOMES = ("milex", "intervene", "exit")
 #: the split kinds, in the order they are run and reported
 SPLITS = ("time", "loao", "cases")
-#: central predictive intervals whose coverage is reported
-INTERVALS = (0.5, 0.9)
+#: predictive quantiles kept per row: the central 90% and 50% intervals and the median
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: predictive draws at the MLE of a GLM
 GLM_DRAWS = 1000
 #: the comparators, in table order
@@ -279,19 +279,18 @@ def score(fam: Family, eta: np.ndarray, log_exposure: np.ndarray, y: np.ndarray,
     nan = np.full(len(y), np.nan)
     if fam.kind == "binary":
         p = fam.link.inverse(eta)
-        q = np.quantile(p, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+        q = np.quantile(p, QUANTILES, axis=0)
         out.update(in50=nan, in90=nan, pit=nan, brier=(p.mean(axis=0) - y) ** 2)
     else:
         rep = np.asarray(pm.draw(rv, random_seed=rng), float)
-        q = np.quantile(rep, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+        q = np.quantile(rep, QUANTILES, axis=0)
         out["in50"] = ((q[1] <= y) & (y <= q[3])).astype(float)
         out["in90"] = ((q[0] <= y) & (y <= q[4])).astype(float)
         out["pit"] = (np.exp(np.asarray(pm.logcdf(rv, y).eval(), float)).mean(axis=0)
                       if fam.kind == "continuous" else nan)
         out["brier"] = nan
         q = fam.inverse_transform(q)
-    out.update({f"q{int(round(p * 100)):02d}": v
-                for p, v in zip((0.05, 0.25, 0.5, 0.75, 0.95), q, strict=True)})
+    out.update({f"q{int(round(p * 100)):02d}": v for p, v in zip(QUANTILES, q, strict=True)})
     return out
 
 
