@@ -56,6 +56,7 @@ import hashlib
 import json
 import pickle
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -590,7 +591,8 @@ def run_oos(*, spec: str | ModelSpec = "joint-real", data: str = "real", priors:
     separate
         Also fit the single-outcome models (one per outcome and split).
     draws, tune, chains, target_accept, seed
-        Sampler settings (fit ``i`` uses seed ``seed + 100 * i``).
+        Sampler settings; each fit's seed is ``seed`` plus a number fixed by its
+        split, fold and model, so a run of fewer splits reuses the same fits.
     workers, scheduler
         Dask settings (one task per fit).
     out
@@ -617,9 +619,8 @@ def run_oos(*, spec: str | ModelSpec = "joint-real", data: str = "real", priors:
     specs = {"joint": joint}
     if separate and len(joint.outcomes) > 1:
         specs.update({f"{o}_only": single_outcome_spec(joint, o) for o in joint.outcome_names})
-    tasks = [Task(s, name, sp.to_dict(), seed + 100 * i)
-             for i, (s, (name, sp)) in enumerate((s, m) for s in split_list
-                                                 for m in specs.items())]
+    tasks = [Task(s, name, sp.to_dict(), seed + zlib.crc32(f"{s.kind}-{s.fold}-{name}".encode())
+                  % 10**6) for s in split_list for name, sp in specs.items()]
     settings = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept}
     cache = [None if runs_dir is None
              else Path(runs_dir) / f"{task_key(t, frame, priors, settings)}.pkl" for t in tasks]
