@@ -47,6 +47,7 @@ app.command("bench-scenario")(bench_cli.bench_scenario)
 app.command("sbc")(validate_cli.sbc)
 app.command("recovery")(validate_cli.recovery)
 app.command("baseline")(validate_cli.baseline)
+app.command("oos")(validate_cli.oos)
 
 
 def main() -> None:

@@ -18,6 +18,12 @@ latent's model-implied sd (its denominator); :math:`\delta = 0` gives the fitted
 predictors. :math:`g_k^{-1}` is the family's
 inverse link and :math:`o_r` the log exposure of counting families (pass zeros
 for the rate per unit of exposure).
+
+With ``effects_as_inputs`` the ally effects :math:`u` (``u_ally``) and, when the
+spec has them, the year effects (``year_effect``) are inputs too, with any
+number of allies and years: out-of-sample prediction passes the fitted effects
+extended by effects drawn from their population for allies or years the fit
+never saw (:mod:`bayes_alliance.validation.out_of_sample`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import resolve_priors
 from bayes_alliance.models.spec import ModelSpec
 
+#: deterministic group effects that ``effects_as_inputs`` turns into inputs
+GROUP_EFFECTS = ("u_ally", "year_effect")
+
 
 class Predictor:
     """The compiled map (parameter draws, inputs) -> per-outcome eta and natural values.
@@ -50,9 +59,14 @@ class Predictor:
         The model graph of a fit (:attr:`AllianceModel.graph`).
     spec
         Its spec (outcome order and families).
+    effects_as_inputs
+        Take the ally (and year) effects as inputs (:data:`GROUP_EFFECTS`,
+        draws over any number of allies and years) instead of computing them
+        from the fitted allies' parameters.
     """
 
-    def __init__(self, graph: ModelGraph, spec: ModelSpec) -> None:
+    def __init__(self, graph: ModelGraph, spec: ModelSpec, *,
+                 effects_as_inputs: bool = False) -> None:
         model = graph.model
         self.spec = spec
         outcomes = list(spec.outcome_names)
@@ -67,11 +81,13 @@ class Predictor:
         log_exposure = data["log_exposure"]
         natural = [family(o.family).link.inverse_pt(family(o.family).offset(e, log_exposure))
                    for o, e in zip(spec.outcomes, eta, strict=True)]
-        needed = set(ancestors(eta))
-        self.parameters = [rv.name for rv in model.free_RVs if rv in needed]
+        effects = [n for n in GROUP_EFFECTS if effects_as_inputs and n in model.named_vars]
+        needed = set(ancestors(eta, blockers=[model[n] for n in effects]))
+        self.parameters = [rv.name for rv in model.free_RVs if rv in needed] + effects
         self._dims = {n: tuple(model.named_vars_to_dims.get(n, ())) for n in self.parameters}
         batched = {model[n]: pt.tensor(f"{n}_draws", dtype=model[n].dtype,
-                                       shape=(None, *model[n].type.shape))
+                                       shape=(None, *((None,) * model[n].ndim if n in effects
+                                                      else model[n].type.shape)))
                    for n in self.parameters}
         plain = {shared: shared.type(name) for name, shared in data.items()}
         out = vectorize_graph([*eta, *natural], replace={**batched, **plain})
@@ -131,8 +147,8 @@ _CACHE: OrderedDict[tuple[Any, ...], Predictor] = OrderedDict()
 _CACHE_SIZE = 4
 
 
-def predictor_for(result: Any) -> Predictor:
-    """The :class:`Predictor` of a fit, compiled once per spec, panel and scaling.
+def predictor_for(result: Any, *, effects_as_inputs: bool = False) -> Predictor:
+    """The :class:`Predictor` of a fit, compiled once per spec, panel, scaling and kind.
 
     The graph depends on the training panel (coordinates, the reassurance
     design's mean and covariance), the spec and the scaling, not on the draws,
@@ -140,13 +156,15 @@ def predictor_for(result: Any) -> Predictor:
     """
     frame = result.panel.frame
     key = (result.spec.hash(), result.scaling,
-           int(pd.util.hash_pandas_object(frame, index=False).sum()), tuple(frame.columns))
+           int(pd.util.hash_pandas_object(frame, index=False).sum()), tuple(frame.columns),
+           effects_as_inputs)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     model = AllianceModel(result.spec, result.panel,
                           resolve_priors(result.spec, result.prior_set), result.scaling)
-    predictor = _CACHE[key] = Predictor(model.graph, result.spec)
+    predictor = _CACHE[key] = Predictor(model.graph, result.spec,
+                                        effects_as_inputs=effects_as_inputs)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return predictor
