@@ -27,27 +27,33 @@ def main_covariates(terms: Mapping[str, Sequence[str]], latent: str) -> tuple[st
                                if p != latent))
 
 
-def all_covariate_terms(terms: Mapping[str, Sequence[str]], latent: str
-                        ) -> dict[str, tuple[str, ...]]:
-    """The terms of every equation with every covariate added as a main effect.
+def all_covariate_terms(terms: Mapping[str, Sequence[str]], latent_outcome: str | None,
+                        latent: str) -> dict[str, tuple[str, ...]]:
+    """The terms of every equation with every covariate added, so that no exclusion is left.
 
     Every column used anywhere in the spec (as a main effect or as part of an
     interaction) enters every equation as a main effect, the latent outcome's
-    equation included. Interactions stay where they were declared (each tests
-    a hypothesis about one equation). New terms follow an equation's own
-    covariate terms and precede its latent terms, the order the model's design
-    matrices assume. With every covariate in every equation no exclusion is
-    left, so the effects of the latent intensity rest on its ally-level part.
+    equation included; and every covariate term of the latent outcome's
+    equation (its interactions too) enters every equation with a latent term.
+    Other interactions stay where they were declared (each tests a hypothesis
+    about one equation). New terms follow an equation's own covariate terms and
+    precede its latent terms, the order the model's design matrices assume.
+    The effects of the latent intensity then rest on its ally-level part alone.
 
     Parameters
     ----------
     terms
         ``{outcome: terms}`` as declared.
+    latent_outcome
+        The latent outcome's name (None: the spec has none).
     latent
         Name of the latent term (``"reassurance"``).
     """
     columns = main_covariates(terms, latent)
-    return {outcome: with_terms(ts, columns, latent) for outcome, ts in terms.items()}
+    x_r = [t for t in terms.get(latent_outcome, ()) if not _is_latent(t, latent)]
+    return {o: with_terms(ts, [*columns, *(x_r if any(_is_latent(t, latent) for t in ts)
+                                           else ())], latent)
+            for o, ts in terms.items()}
 
 
 def exclusions(terms: Mapping[str, Sequence[str]], latent_outcome: str, latent: str

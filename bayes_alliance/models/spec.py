@@ -167,7 +167,8 @@ class ModelSpec:
 
         See :func:`bayes_alliance.models.coverage.all_covariate_terms`.
         """
-        terms = all_covariate_terms({o.name: o.terms for o in self.outcomes}, LATENT)
+        terms = all_covariate_terms({o.name: o.terms for o in self.outcomes},
+                                    self.latent_outcome, LATENT)
         return _replace_outcomes(self, tuple(replace(o, terms=terms[o.name])
                                              for o in self.outcomes))
 
