@@ -97,6 +97,7 @@ from bayes_alliance.replication import (
 )
 from bayes_alliance.resources import read_shipped_toml
 from bayes_alliance.results import FitResult, versions
+from bayes_alliance.validation.cluster import dask_client
 
 #: default grid (``models/robustness/real.toml``)
 DEFAULT_GRID = "real"
@@ -337,33 +338,34 @@ def fit_cell(cell: Cell, settings: dict[str, Any], runs_dir: Path) -> dict[str, 
 
 
 def fit_cells(cells: tuple[Cell, ...], settings: dict[str, Any], runs_dir: Path, workers: int,
-              log: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Fit ``cells`` on a local Dask cluster of ``workers`` processes, in the grid's order.
+              log: Callable[[str], None], scheduler: str | None = None) -> list[dict[str, Any]]:
+    """Fit ``cells`` on Dask (:func:`~bayes_alliance.validation.cluster.dask_client`).
 
-    Worker processes are started non-daemonic so that a sampler may start
-    processes of its own (PyMC's NUTS runs one per chain).
+    With no ``scheduler``, a local cluster of ``workers`` processes, started
+    non-daemonic so that a sampler may start processes of its own (PyMC's
+    NUTS runs one per chain). Returns each cell's :func:`fit_cell` record, in
+    the grid's order.
+
+    Raises
+    ------
+    ReplicationError
+        Naming the cell whose fit failed.
     """
     import dask
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     runs_dir.mkdir(parents=True, exist_ok=True)
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # worker start/stop chatter
     with dask.config.set({"distributed.worker.daemon": False}), \
-            LocalCluster(n_workers=min(workers, len(cells)), threads_per_worker=1,
-                         processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        futures = [client.submit(fit_cell, c, settings, runs_dir, key=f"cell-{c.name}",
-                                 pure=False) for c in cells]
+            dask_client(scheduler, min(workers, len(cells))) as client:
+        futures = {client.submit(fit_cell, c, settings, runs_dir, key=f"cell-{c.name}",
+                                 pure=False): c.name for c in cells}
         done = {}
         for future in as_completed(futures):
             try:
                 out = future.result()
-            except ReplicationError:
-                raise
             except Exception as err:  # noqa: BLE001 - reported with the cell that failed
-                name = next(c.name for c, f in zip(cells, futures, strict=True) if f is future)
-                raise ReplicationError(f"grid cell '{name}' failed: {type(err).__name__}: "
-                                       f"{err}") from err
+                raise ReplicationError(f"grid cell '{futures[future]}' failed: "
+                                       f"{type(err).__name__}: {err}") from err
             for line in out["log"]:
                 log(line)
             log(f"{out['name']}: {out['status']} ({out['seconds']} s)")
@@ -545,9 +547,12 @@ def render_grid(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------- the command
-def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *,
+def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | None = None,
              log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Fit (or reuse) every cell of ``grid`` on Dask and write the robustness output.
+
+    ``scheduler``: address of a running Dask scheduler (None: a local cluster
+    of the grid's ``workers`` processes).
 
     Returns
     -------
@@ -558,7 +563,7 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *,
     cfg = load_grid(grid)
     t0 = time.perf_counter()
     load = [round(x, 2) for x in os.getloadavg()]
-    statuses = fit_cells(cfg.cells, cfg.settings, cfg.runs_dir, cfg.workers, log)
+    statuses = fit_cells(cfg.cells, cfg.settings, cfg.runs_dir, cfg.workers, log, scheduler)
     results = {c.name: FitResult.load(cfg.runs_dir / f"{c.name}.nc") for c in cfg.cells}
     ident = pd.concat([identification_frame(results[base], {
         c.relaxation: results[c.name] for c in cfg.cells if (base, c.name) in cfg.identification})

@@ -12,6 +12,8 @@ from bayes_alliance.cli.fit import quiet_pymc
 def robustness(
     grid: str = typer.Option("real", help="Robustness grid: a name shipped in "
                                           "models/robustness/ or a TOML path."),
+    scheduler: str | None = typer.Option(None, help="Address of a running Dask scheduler "
+                                                    "(default: a local cluster)."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
     verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
 ) -> None:
@@ -26,7 +28,7 @@ def robustness(
     from bayes_alliance.robustness import load_grid, run_grid
 
     quiet_pymc(verbose)
-    summary = run_grid(grid, log=lambda line: typer.echo(line, err=True))
+    summary = run_grid(grid, scheduler=scheduler, log=lambda line: typer.echo(line, err=True))
     if as_json:
         echo_json(summary)
         return
