@@ -16,7 +16,11 @@ A grid file (``models/robustness/<name>.toml``, or any path) declares:
   cell's chains in parallel, so the grid uses up to ``workers x chains`` cores);
 * ``[identification]`` (optional): ``specs`` (names from ``[[specs]]``),
   ``priors`` and ``panel``: for each such spec, the refits of
-  :func:`bayes_alliance.identification.relaxations` under that prior set.
+  :func:`bayes_alliance.identification.relaxations` under that prior set;
+* ``[fake_data]`` (optional): ``cell`` (a grid cell's name), ``reps``,
+  ``draws``, ``tune``, ``chains``: the fake-data check of that cell's fit
+  (:func:`bayes_alliance.validation.fakedata.fake_data_check`; its refits are
+  not saved, so it runs again each time).
 
 :func:`run_grid` fits every cell (the product of specs, prior sets and panels,
 plus the relaxation refits) on a ``dask.distributed.LocalCluster`` of worker
@@ -31,7 +35,8 @@ Output (``out``): ``robustness.csv`` / ``robustness.json`` (one row per
 hypothesis and cell), ``robustness.md`` (one row per hypothesis, its
 verdict, one column per cell), ``identification.csv`` / ``.md``
 (:func:`bayes_alliance.identification.identification_frame`) and
-``summary.json``.
+``summary.json``; with ``[fake_data]`` also ``fakedata.csv`` (per hypothesis)
+and ``fakedata_replicates.csv``.
 
 Verdict of a hypothesis in one cell (:func:`cell_verdict`), with
 :math:`P` the posterior share of draws with the predicted sign, :math:`P_0`
@@ -52,10 +57,11 @@ prior and to the likelihood, each compared with :data:`PSENSE_THRESHOLD`:
    :math:`P \le 1 -` :data:`DECISIVE`; otherwise *inconclusive*.
 
 Verdict over the grid (:func:`overall_verdict`): *not identified* if any cell
-says so or relaxing one exclusion flips the coefficient's sign (the
-identification table); otherwise, over the cells that are not prior-driven,
-*supported* or *contradicted* when every one of them says so; *prior-driven*
-when every estimated cell is prior-driven; *inconclusive* otherwise (no
+says so, relaxing one exclusion flips the coefficient's sign (the
+identification table) or the fake-data check labels it not identified;
+otherwise, over the cells that are not prior-driven, *supported* or
+*contradicted* when every one of them says so; *prior-driven* when every
+estimated cell is prior-driven; *inconclusive* otherwise (no
 decisive sign, or cells that disagree).
 """
 
@@ -98,6 +104,7 @@ from bayes_alliance.replication import (
 from bayes_alliance.resources import read_shipped_toml
 from bayes_alliance.results import FitResult, versions
 from bayes_alliance.validation.cluster import dask_client
+from bayes_alliance.validation.fakedata import fake_data_check
 
 #: default grid (``models/robustness/real.toml``)
 DEFAULT_GRID = "real"
@@ -118,6 +125,7 @@ _TOP_KEYS = {"schema_version", "name", "description", "out", "runs_dir", "priors
 _SPEC_KEYS = {"name", "spec", "all_covariates"}
 _PANEL_KEYS = {"name", "panel"}
 _ID_KEYS = {"specs", "priors", "panel"}
+_FAKE_KEYS = {"cell": "", "reps": 4, "draws": 500, "tune": 500, "chains": 2}
 _GRID_SETTINGS = {"seed": 20260101, "workers": 2}
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
@@ -149,6 +157,7 @@ class Grid:
     workers: int
     cells: tuple[Cell, ...]
     identification: tuple[tuple[str, str], ...]  # (base cell, relaxation cell) names
+    fake_data: dict[str, Any] | None = None  # the [fake_data] table, defaults filled in
     source: str = ""
 
     @property
@@ -287,7 +296,29 @@ def load_grid(grid: str | os.PathLike[str] = DEFAULT_GRID) -> Grid:
                 out=Path(raw.get("out", "reports/robustness")),
                 runs_dir=Path(raw.get("runs_dir", "runs/robustness")), settings=settings,
                 seed=seed, workers=workers, cells=tuple(cells), identification=tuple(pairs),
+                fake_data=_fake_data(raw, [c.name for c in cells if not c.relaxation], where),
                 source=where)
+
+
+def _fake_data(raw: dict[str, Any], cells: list[str], where: str) -> dict[str, Any] | None:
+    given = raw.get("fake_data")
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise ReplicationError(f"{where}: [fake_data] must be a table")
+    bad = sorted(set(given) - set(_FAKE_KEYS))
+    if bad:
+        raise ReplicationError(f"{where} [fake_data]: unknown key(s) {bad}; valid: "
+                               f"{sorted(_FAKE_KEYS)}")
+    out = {**_FAKE_KEYS, **given}
+    if out["cell"] not in cells:
+        raise ReplicationError(f"{where} [fake_data]: cell {out['cell']!r} is not a grid cell; "
+                               f"cells: {', '.join(cells)}")
+    for key in ("reps", "draws", "tune", "chains"):
+        if not isinstance(out[key], int) or isinstance(out[key], bool) or out[key] < 1:
+            raise ReplicationError(f"{where} [fake_data]: {key} must be a positive integer, "
+                                   f"got {out[key]!r}")
+    return out
 
 
 def _relaxed(r: Relaxation, spec_name: str) -> ModelSpec:
@@ -436,12 +467,16 @@ def cell_verdict(p: float, prior_p: float, r_hat: float, prior_sens: float,
     return "inconclusive"
 
 
-def overall_verdict(verdicts: list[str], exclusion_driven: bool = False) -> str:
-    """Verdict of one hypothesis over the grid (the module docstring's last paragraph)."""
+def overall_verdict(verdicts: list[str], unidentified: bool = False) -> str:
+    """Verdict of one hypothesis over the grid (the module docstring's last paragraph).
+
+    ``unidentified``: found not identified outside the grid's cells
+    (identification table or fake-data check).
+    """
     estimated = [v for v in verdicts if v != "not estimated"]
     if not estimated:
         return "not estimated"
-    if exclusion_driven or "not identified" in estimated:
+    if unidentified or "not identified" in estimated:
         return "not identified"
     informative = [v for v in estimated if v != "prior-driven"]
     if not informative:
@@ -453,7 +488,7 @@ def overall_verdict(verdicts: list[str], exclusion_driven: bool = False) -> str:
 
 
 def grid_frame(results: dict[str, FitResult], cells: tuple[Cell, ...],
-               flipped: set[str] = frozenset()) -> pd.DataFrame:
+               unidentified: set[str] = frozenset()) -> pd.DataFrame:
     """One row per hypothesis with a coefficient and grid cell: the evidence and its verdict.
 
     Parameters
@@ -462,9 +497,10 @@ def grid_frame(results: dict[str, FitResult], cells: tuple[Cell, ...],
         ``{cell name: FitResult}`` of the grid cells.
     cells
         The grid cells, in order.
-    flipped
-        Ids of hypotheses whose sign flips when one exclusion is relaxed
-        (``exclusion_driven`` in the identification table).
+    unidentified
+        Ids of hypotheses found not identified outside the grid: the sign
+        flips when one exclusion is relaxed (``exclusion_driven`` in the
+        identification table), or the fake-data check labels them so.
 
     Returns
     -------
@@ -493,7 +529,7 @@ def grid_frame(results: dict[str, FitResult], cells: tuple[Cell, ...],
                          "verdict": cell_verdict(get["P(sign)"], get["prior P(sign)"],
                                                  get["r_hat"], prior_s, lik_s)})
     frame = pd.DataFrame(rows)
-    overall = {i: overall_verdict(list(g["verdict"]), i in flipped)
+    overall = {i: overall_verdict(list(g["verdict"]), i in unidentified)
                for i, g in frame.groupby("id", sort=False)}
     frame["overall"] = frame["id"].map(overall)
     return frame
@@ -519,8 +555,8 @@ def render_grid(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         f"{PSENSE_THRESHOLD} and the prior alone leans (|P0 - 0.5| >= {PRIOR_LEAN}) to the "
         f"posterior's side; *supported* if P(sign) >= {DECISIVE}, *contradicted* if "
         f"<= {1 - DECISIVE:.2f}, else *inconclusive*. Overall: *not identified* if any cell "
-        "is or relaxing one exclusion flips the sign; else *supported* / *contradicted* when "
-        "every cell that is not prior-driven says so; *prior-driven* when all are; else "
+        "is, relaxing one exclusion flips the sign or the fake-data check says so; else "
+        "*supported* / *contradicted* when every cell that is not prior-driven says so; *prior-driven* when all are; else "
         "*inconclusive*. Hypotheses that no cell estimates are left out.",
         "",
         "| H | coefficient | sign | overall | " + " | ".join(cells) + " |",
@@ -569,10 +605,19 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
         c.relaxation: results[c.name] for c in cfg.cells if (base, c.name) in cfg.identification})
         for base in dict.fromkeys(b for b, _ in cfg.identification)] or [pd.DataFrame()],
         ignore_index=True)
-    flipped = set(ident.loc[ident["exclusion_driven"].fillna(False).astype(bool), "id"]) \
+    unidentified = set(ident.loc[ident["exclusion_driven"].fillna(False).astype(bool), "id"]) \
         if len(ident) else set()
+    fake = None
+    if cfg.fake_data is not None:
+        f = cfg.fake_data
+        log(f"fake-data check of {f['cell']}: {f['reps']} replicates")
+        fake = fake_data_check(results[f["cell"]], reps=f["reps"], draws=f["draws"],
+                               tune=f["tune"], chains=f["chains"], seed=cfg.seed,
+                               workers=cfg.workers, scheduler=scheduler, progress=log,
+                               target_accept=cfg.settings["target_accept"])
+        unidentified |= set(fake[1].loc[fake[1]["label"] == "not identified", "id"])
     frame = grid_frame({c.name: results[c.name] for c in cfg.grid_cells}, cfg.grid_cells,
-                       flipped)
+                       unidentified)
     status = {s["name"]: s for s in statuses}
     summary = {
         "grid": cfg.source, "name": cfg.name, "description": cfg.description,
@@ -585,6 +630,8 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
                    "diagnostics": results[c.name].diagnostics().to_dict()}
                   for c in cfg.cells],
         "verdicts": dict(zip(frame["id"], frame["overall"], strict=True)),
+        "fake_data": None if fake is None else {
+            **cfg.fake_data, "labels": dict(zip(fake[1]["id"], fake[1]["label"], strict=True))},
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "load_average": {"start": load, "end": [round(x, 2) for x in os.getloadavg()]},
         "versions": versions(),
@@ -600,6 +647,11 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
         write_text_atomic(out / "identification.csv",
                           ident.to_csv(index=False, float_format="%.4f"), force=True)
         write_text_atomic(out / "identification.md", render_identification(ident), force=True)
+    if fake is not None:
+        write_text_atomic(out / "fakedata.csv", fake[1].to_csv(index=False, float_format="%.4f"),
+                          force=True)
+        write_text_atomic(out / "fakedata_replicates.csv",
+                          fake[0].to_csv(index=False, float_format="%.4f"), force=True)
     write_text_atomic(out / "summary.json",
                       json.dumps(summary, indent=2, allow_nan=False) + "\n", force=True)
     return summary

@@ -207,6 +207,9 @@ spec = "joint-real"
     (GOOD + '[identification]\npriors = "theory"\n', "must be among the grid's priors"),
     (GOOD.replace('spec = "joint-real"', 'spec = "jiont"'), "did you mean 'joint'"),
     ("priors = [", "not valid TOML"),
+    (GOOD + '[fake_data]\ncell = "nope"\n', "is not a grid cell"),
+    (GOOD + '[fake_data]\ncell = "a-weak-real"\nreps = 0\n', "reps must be a positive"),
+    (GOOD + '[fake_data]\ncell = "a-weak-real"\nrep = 3\n', r"\[fake_data\]: unknown key"),
 ])
 def test_bad_grid_is_a_clear_error(tmp_path: Path, body: str, match: str) -> None:
     path = tmp_path / "grid.toml"
@@ -247,6 +250,12 @@ name = "tiny"
 panel = "{(root / 'panel.csv').as_posix()}"
 [identification]
 priors = "weak"
+[fake_data]
+cell = "mini-weak-tiny"
+reps = 2
+draws = 30
+tune = 30
+chains = 1
 """, encoding="utf-8")
     return root
 
@@ -290,6 +299,17 @@ def test_grid_runs_end_to_end_on_dask_and_resumes(tiny_grid: Path) -> None:
     assert ident.loc["H10", "identified_by"] == "exit_capacity"
     assert ident.loc["H10", "relaxed"] == "exit_capacity"
     assert json.loads((out / "robustness.json").read_text(encoding="utf-8"))[0]["id"] == "H1"
+    # fake-data check: the truth is the cell's posterior mean; its labels feed the verdicts
+    fake = pd.read_csv(out / "fakedata.csv").set_index("id")
+    assert set(fake.index) == {"H1", "H7", "H10", "H21"}
+    assert fake.loc["H10", "truth"] == pytest.approx(draws.mean(), abs=1e-4)
+    assert set(fake["label"]) <= {"identified", "not identified"}
+    assert summary["fake_data"]["labels"] == fake["label"].to_dict()
+    reps = pd.read_csv(out / "fakedata_replicates.csv")
+    assert len(reps) == 2 * 4 and reps["seed"].nunique() == 2
+    for hid, label in fake["label"].items():
+        if label == "not identified":
+            assert summary["verdicts"][hid] == "not identified"
 
     # resumable: everything reused; a lost run file is refitted, the rest reused
     res = runner.invoke(app, ["robustness", "--grid", str(grid), "--json"])
