@@ -557,7 +557,8 @@ def render_grid(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         f"<= {1 - DECISIVE:.2f}, else *inconclusive*. Overall: *not identified* if any cell "
         "is, relaxing one exclusion flips the sign or the fake-data check says so; else "
         "*supported* / *contradicted* when every cell that is not prior-driven says so; "
-        "*prior-driven* when all are; else *inconclusive*. Hypotheses that no cell estimates are left out.",
+        "*prior-driven* when all are; else *inconclusive*. Hypotheses that no cell "
+        "estimates are left out.",
         "",
         "| H | coefficient | sign | overall | " + " | ".join(cells) + " |",
         "|---|---|---|---|" + "---|" * len(cells),
