@@ -121,7 +121,7 @@ VERDICTS = ("supported", "contradicted", "not identified", "prior-driven", "inco
             "not estimated")
 
 _TOP_KEYS = {"schema_version", "name", "description", "out", "runs_dir", "priors", "specs",
-             "panels", "settings", "identification"}
+             "panels", "settings", "identification", "fake_data"}
 _SPEC_KEYS = {"name", "spec", "all_covariates"}
 _PANEL_KEYS = {"name", "panel"}
 _ID_KEYS = {"specs", "priors", "panel"}
