@@ -584,6 +584,17 @@ def render_grid(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------- the command
+def _identification(cfg: Grid, results: dict[str, FitResult]) -> pd.DataFrame:
+    """The identification table of every base cell with relaxation refits (may be empty)."""
+    frames = []
+    for base in dict.fromkeys(b for b, _ in cfg.identification):
+        relaxed = {c.relaxation: results[c.name] for c in cfg.cells
+                   if (base, c.name) in cfg.identification}
+        frames.append(identification_frame(results[base], relaxed))
+    return pd.concat(frames, ignore_index=True) if frames else identification_frame(
+        next(iter(results.values())), {}, hypotheses=[])
+
+
 def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | None = None,
              log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Fit (or reuse) every cell of ``grid`` on Dask and write the robustness output.
@@ -602,12 +613,8 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
     load = [round(x, 2) for x in os.getloadavg()]
     statuses = fit_cells(cfg.cells, cfg.settings, cfg.runs_dir, cfg.workers, log, scheduler)
     results = {c.name: FitResult.load(cfg.runs_dir / f"{c.name}.nc") for c in cfg.cells}
-    ident = pd.concat([identification_frame(results[base], {
-        c.relaxation: results[c.name] for c in cfg.cells if (base, c.name) in cfg.identification})
-        for base in dict.fromkeys(b for b, _ in cfg.identification)] or [pd.DataFrame()],
-        ignore_index=True)
-    unidentified = set(ident.loc[ident["exclusion_driven"].fillna(False).astype(bool), "id"]) \
-        if len(ident) else set()
+    ident = _identification(cfg, results)
+    unidentified = set(ident.loc[ident["exclusion_driven"].fillna(False).astype(bool), "id"])
     fake = None
     if cfg.fake_data is not None:
         f = cfg.fake_data
