@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 import bayes_alliance as ba
 from bayes_alliance.cli import app
 from bayes_alliance.diagnostics_compare import sign_probability
-from bayes_alliance.errors import ReplicationError, SpecError
+from bayes_alliance.errors import ReplicationError, SpecError, ValidationRunError
 from bayes_alliance.identification import (
     identification_frame,
     latent_hypotheses,
@@ -36,6 +36,7 @@ from bayes_alliance.robustness import (
     overall_verdict,
     power_scaling,
 )
+from bayes_alliance.validation.fakedata import fake_data_check
 
 runner = CliRunner()
 TINY = ["ROK", "JPN", "GFR", "UKG", "TUR", "NOR"]
@@ -165,6 +166,13 @@ def test_cell_verdict_rules(args: tuple[float, ...], verdict: str) -> None:
 ])
 def test_overall_verdict_rules(verdicts: list[str], flipped: bool, overall: str) -> None:
     assert overall_verdict(verdicts, flipped) == overall
+
+
+def test_fake_data_check_needs_replicates_and_a_coefficient(known_joint_fit) -> None:
+    with pytest.raises(ValidationRunError, match="at least one replicate"):
+        fake_data_check(known_joint_fit, reps=0)
+    with pytest.raises(ValidationRunError, match="no hypothesis coefficient"):
+        fake_data_check(known_joint_fit, hypotheses=[])
 
 
 def test_power_scaling_needs_the_log_prior(known_joint_fit) -> None:
