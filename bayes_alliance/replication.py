@@ -96,6 +96,28 @@ class ReplicationConfig:
     source: str = ""
 
 
+def check_settings(given: Any, where: str) -> dict[str, Any]:
+    """The sampler ``[settings]`` of a config, defaults filled in.
+
+    Raises
+    ------
+    ReplicationError
+        On an unknown key or a count that is not a positive integer.
+    """
+    if not isinstance(given, dict):
+        raise ReplicationError(f"{where}: [settings] must be a table, got {given!r}")
+    bad = sorted(set(given) - set(_SETTINGS))
+    if bad:
+        raise ReplicationError(f"{where} [settings]: unknown key(s) {bad}; valid: "
+                               f"{sorted(_SETTINGS)}")
+    settings = {**_SETTINGS, **given}
+    for key in ("draws", "tune", "chains", "prior_draws"):
+        if not isinstance(settings[key], int) or settings[key] < (1 if key != "tune" else 0):
+            raise ReplicationError(f"{where} [settings]: {key} must be a positive integer, "
+                                   f"got {settings[key]!r}")
+    return settings
+
+
 def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationConfig:
     """Read and validate a replication config (shipped name or path).
 
@@ -110,17 +132,7 @@ def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationC
     bad = sorted(set(raw) - _TOP_KEYS)
     if bad:
         raise ReplicationError(f"{where}: unknown key(s) {bad}; valid: {sorted(_TOP_KEYS)}")
-    settings = dict(_SETTINGS)
-    given = raw.get("settings", {})
-    bad = sorted(set(given) - set(_SETTINGS))
-    if bad:
-        raise ReplicationError(f"{where} [settings]: unknown key(s) {bad}; valid: "
-                               f"{sorted(_SETTINGS)}")
-    settings.update(given)
-    for key in ("draws", "tune", "chains", "prior_draws"):
-        if not isinstance(settings[key], int) or settings[key] < (1 if key != "tune" else 0):
-            raise ReplicationError(f"{where} [settings]: {key} must be a positive integer, "
-                                   f"got {settings[key]!r}")
+    settings = check_settings(raw.get("settings", {}), where)
     runs = []
     for i, r in enumerate(raw.get("runs", [])):
         here = f"{where} [[runs]] #{i + 1}"
@@ -170,8 +182,22 @@ def _fit_or_reuse(run: Run, cfg: ReplicationConfig, log: Callable[[str], None]
                   ) -> tuple[Any, str]:
     """The run's :class:`FitResult`, loaded when its saved key matches, fitted otherwise."""
     model = AllianceModel.from_spec(run.spec, cfg.panel, run.priors)
-    key = run_key(model, run, cfg.settings)
-    path = cfg.runs_dir / f"{run.name}.nc"
+    return fit_or_reuse(model, run, cfg.settings, cfg.runs_dir / f"{run.name}.nc", log)
+
+
+def fit_or_reuse(model: AllianceModel, run: Run, settings: dict[str, Any], path: Path,
+                 log: Callable[[str], None], finish: Callable[[Any], None] | None = None
+                 ) -> tuple[Any, str]:
+    """``model`` fitted into ``path``, or the saved fit there when its :func:`run_key` matches.
+
+    ``finish`` is called on a new fit before it is saved (e.g. to add a group).
+
+    Returns
+    -------
+    tuple
+        The :class:`FitResult` and ``"reused"`` or ``"fitted"``.
+    """
+    key = run_key(model, run, settings)
     if path.exists():
         try:
             saved = FitResult.load(path)
@@ -182,13 +208,15 @@ def _fit_or_reuse(run: Run, cfg: ReplicationConfig, log: Callable[[str], None]
                 log(f"{run.name}: reusing {path}")
                 return saved, "reused"
             log(f"{run.name}: {path} was fitted with other inputs or settings; refitting")
-    s = cfg.settings
+    s = settings
     log(f"{run.name}: fitting spec '{run.spec}' under '{run.priors}' priors "
         f"({s['chains']} chains x {s['draws']} draws after {s['tune']} tuning steps)")
     result = fit_model(model, draws=s["draws"], tune=s["tune"], chains=s["chains"],
                        sampler=s["sampler"], target_accept=s["target_accept"],
                        random_seed=run.seed, prior_draws=s["prior_draws"])
     result.info["replication_key"] = key
+    if finish is not None:
+        finish(result)
     result.save(path, force=True)
     return result, "fitted"
 
@@ -407,5 +435,6 @@ def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
     return summary_all
 
 
-__all__ = ["BEGIN", "END", "ReplicationConfig", "Run", "hypotheses_frame", "load_config",
-           "panel_hash", "paste_into", "render_markdown", "replicate", "run_key"]
+__all__ = ["BEGIN", "END", "ReplicationConfig", "Run", "check_settings", "fit_or_reuse",
+           "hypotheses_frame", "load_config", "panel_hash", "paste_into", "render_markdown",
+           "replicate", "run_key"]

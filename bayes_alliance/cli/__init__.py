@@ -17,6 +17,7 @@ from bayes_alliance.cli import fit as fit_cli
 from bayes_alliance.cli import measure as measure_cli
 from bayes_alliance.cli import replicate as replicate_cli
 from bayes_alliance.cli import report as report_cli
+from bayes_alliance.cli import robustness as robustness_cli
 from bayes_alliance.cli import scenario as scenario_cli
 from bayes_alliance.cli import theory as theory_cli
 from bayes_alliance.cli import validate as validate_cli
@@ -40,6 +41,7 @@ app.command("measure")(measure_cli.measure)
 app.command("fit")(fit_cli.fit)
 app.command("report")(report_cli.report)
 app.command("replicate")(replicate_cli.replicate)
+app.command("robustness")(robustness_cli.robustness)
 app.command("scenario")(scenario_cli.scenario)
 app.command("bench")(bench_cli.bench)
 app.command("bench-measure")(bench_cli.bench_measure)

@@ -9,7 +9,9 @@ any other numeric column of the panel may enter a term too, with the identity
 transform unless ``[covariates]`` names another. Keys and families are checked
 against closed registries when the spec is read, columns against the panel
 (:func:`check_terms_against_panel`); anything unknown raises
-:class:`~bayes_alliance.errors.SpecError` listing what is valid.
+:class:`~bayes_alliance.errors.SpecError` listing what is valid. The top-level
+key ``all_covariates = true`` puts every covariate in every equation
+(:mod:`bayes_alliance.models.coverage`): no exclusion restriction is left.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -27,6 +30,7 @@ import pandas as pd
 
 from bayes_alliance.data.panel import ALL_COVARIATES, Panel
 from bayes_alliance.errors import SpecError
+from bayes_alliance.models.coverage import all_covariate_terms, with_terms
 from bayes_alliance.models.families import FAMILIES, exposure_families, family
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
@@ -35,7 +39,7 @@ YEAR_EFFECT_KINDS = ("none", "iid", "period")
 LATENT = "reassurance"
 
 _TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "ally_effects",
-             "year_effects", "outcomes", "latent_outcome"}
+             "year_effects", "outcomes", "latent_outcome", "all_covariates"}
 _OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional", "ar1",
                  "group_effects"}
 _ALLY_KEYS = {"correlated", "lkj_eta", "centered"}
@@ -178,6 +182,22 @@ class ModelSpec:
             observed = frame[informative].notna().groupby(frame["ally"], observed=True).sum()
             rows = float(observed.median().min())
         return replace(self, centered=bool(rows >= AUTO_CENTER_MIN_ROWS))
+
+    def with_added_terms(self, added: Mapping[str, Sequence[str]]) -> ModelSpec:
+        """The spec with ``{outcome: terms}`` added as covariate terms (before latent terms)."""
+        return _replace_outcomes(self, tuple(
+            replace(o, terms=with_terms(o.terms, added.get(o.name, ()), LATENT))
+            for o in self.outcomes))
+
+    def with_all_covariates(self) -> ModelSpec:
+        """The spec with every covariate in every equation (key ``all_covariates = true``).
+
+        See :func:`bayes_alliance.models.coverage.all_covariate_terms`.
+        """
+        terms = all_covariate_terms({o.name: o.terms for o in self.outcomes},
+                                    self.latent_outcome, LATENT)
+        return _replace_outcomes(self, tuple(replace(o, terms=terms[o.name])
+                                             for o in self.outcomes))
 
     def restricted_to(self, panel: Panel) -> ModelSpec:
         """Drop optional outcomes whose column has no data in ``panel``."""
@@ -360,7 +380,9 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         lat = outcomes[names.index(latent)]
         if lat.latent_terms:
             raise SpecError(f"{where}: the latent outcome '{latent}' cannot use '{LATENT}' terms")
-    return ModelSpec(
+    every = _typed(raw.get("all_covariates", False), bool, "'all_covariates'", where,
+                   "true or false")
+    spec = ModelSpec(
         name=_text(raw["name"], "'name'", where),
         description=_typed(raw.get("description", ""), str, "'description'", where,
                            "a string").strip(),
@@ -371,6 +393,7 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         year_effects=kind, latent_outcome=latent if latent in names else None,
         year_breaks=breaks,
     )
+    return spec.with_all_covariates() if every else spec
 
 
 def _breaks(year: dict[str, Any], kind: str, where: str) -> tuple[int, ...]:
