@@ -7,16 +7,18 @@ regression on the link scale of its declared prior
 (:class:`~bayes_alliance.theory.population.PrimitivePrior`: log for positive
 primitives, logit for shares, identity for the outside option):
 
-.. math:: x_{j,it} = g_j^{-1}\big(a_j + z_{j,it}^\top b_j + u_{j,i}\big),
-          \qquad u_{j,\cdot} = \sigma_j\, \tilde u_{j,\cdot},\
+.. math:: x_{j,it} = g_j^{-1}\big(a_j + \omega_j\,(z_{j,it}^\top b_j + \sigma_j\,
+          \tilde u_{j,i})\big), \qquad
           \tilde u_{j,\cdot} \sim \text{ZeroSumNormal}(1),
 
 with :math:`z` the panel's standardised covariates
-(:class:`~bayes_alliance.models.design.Scaling`), the intercept prior
-:math:`a_j \sim \mathcal N(\mu_j, s_j)` the centre and spread of primitive
-:math:`j`'s declared prior, and ally effects (where the spec asks for them)
-non-centred and summing to zero over allies, so that :math:`a_j` is the
-average ally's primitive. The other primitives are fixed by the spec.
+(:class:`~bayes_alliance.models.design.Scaling`), :math:`\mu_j, \omega_j` the
+centre and spread of primitive :math:`j`'s declared prior, the intercept prior
+:math:`a_j \sim \mathcal N(\mu_j, \omega_j)`, and slopes :math:`b_j` and ally
+sds :math:`\sigma_j` in units of :math:`\omega_j` (so one prior, ``slope`` and
+``sd_ally``, fits every primitive whatever its scale). Ally effects (where
+the spec asks for them) are non-centred and sum to zero over allies, so that
+:math:`a_j` is the average ally's primitive. The other primitives are fixed by the spec.
 
 Equilibrium
 -----------
@@ -68,6 +70,7 @@ Identification (what pins what down)
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -122,8 +125,12 @@ class StrategicModel:
     """The strategic model on a panel (use :meth:`from_spec`).
 
     It offers what :func:`~bayes_alliance.fit.fit_model` needs of a model
-    (``pymc_model``, ``spec``, ``panel``, ``priors``, ``scaling``).
+    (``pymc_model``, ``spec``, ``panel``, ``priors``, ``scaling``);
+    ``model.fit(...)`` is that function, bound by :mod:`bayes_alliance.fit`.
     """
+
+    #: bound by :mod:`bayes_alliance.fit`; see :func:`bayes_alliance.fit.fit_model`
+    fit: Callable[..., Any]
 
     def __init__(self, spec: StrategicSpec, panel: Panel, scaling: Scaling) -> None:
         self.spec = spec
@@ -206,17 +213,18 @@ def build_strategic_graph(spec: StrategicSpec, panel: Panel, scaling: Scaling) -
         values: dict[str, Any] = {}
         for link in spec.links:
             lat = latents[link.name]
-            eta = pm.Normal(f"a_{link.name}", mu=lat.loc, sigma=lat.scale)
+            shift = pt.zeros(len(frame))
             if link.terms:
                 X = pm.Data(f"X_{link.name}", design[link.name],
                             dims=("obs", f"term_{link.name}"))
                 b = _prior(f"b_{link.name}", spec.prior("slope"), dims=f"term_{link.name}")
-                eta = eta + X @ b
+                shift = shift + X @ b
             if link.ally_effect:
                 sd = _prior(f"sd_{link.name}", spec.prior("sd_ally"))
                 z = pm.ZeroSumNormal(f"z_{link.name}", sigma=1.0, dims=ALLY)
-                eta = eta + (sd * z)[ally_idx]
-            values[link.name] = PT_LINKS[lat.kind](eta)
+                shift = shift + (sd * z)[ally_idx]
+            a = pm.Normal(f"a_{link.name}", mu=lat.loc, sigma=lat.scale)
+            values[link.name] = PT_LINKS[lat.kind](a + lat.scale * shift)
         values.update({n: fixed[n] for n in PRIMITIVE_NAMES if n in fixed})
         log_beta = _prior("log_rationality", spec.prior("log_rationality"))
         eq = equilibrium_graph(values, pt.exp(log_beta), points=spec.grid_points)

@@ -62,7 +62,7 @@ class PrimitiveLink:
 
     @property
     def covariate_terms(self) -> tuple[str, ...]:
-        """The regression's terms (as :func:`~bayes_alliance.models.design.covariate_matrix` reads)."""
+        """The regression's terms (what ``design.covariate_matrix`` reads)."""
         return self.terms
 
 
