@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pytensor.tensor as pt
+from pytensor.graph.basic import Variable
 
 from bayes_alliance.theory.game import QRE_POINTS, constants, qre_grid, quantal_response
 from bayes_alliance.theory.primitives import PRIMITIVE_NAMES
@@ -68,7 +69,9 @@ def equilibrium_graph(values: Mapping[str, Any], rationality: Any, *,
     """
     f = {n: pt.shape_padright(pt.as_tensor_variable(values[n], dtype="float64"))
          for n in PRIMITIVE_NAMES}
-    cond = pt.shape_padright(pt.as_tensor_variable(np.asarray(conditional)))
+    if not isinstance(conditional, Variable):
+        conditional = np.asarray(conditional)  # a Python bool is not a tensor constant
+    cond = pt.shape_padright(pt.as_tensor_variable(conditional))
     grid, log_weights = qre_grid(points)
     beta = pt.shape_padright(pt.as_tensor_variable(rationality, dtype="float64"))
     return quantal_response(constants(f, cond, pt), beta, grid, log_weights, pt)
