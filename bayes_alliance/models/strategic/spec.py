@@ -125,6 +125,19 @@ class StrategicSpec:
         d["priors"] = {k: p.to_dict() for k, p in self.priors}
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StrategicSpec:
+        """Inverse of :meth:`to_dict` (a saved fit's spec)."""
+        d = dict(d)
+        d["fixed"] = tuple((str(k), float(v)) for k, v in d["fixed"])
+        d["links"] = tuple(PrimitiveLink(x["name"], tuple(x["terms"]), x["ally_effect"])
+                           for x in d["links"])
+        d["outcomes"] = tuple(StrategicOutcome(**o) for o in d["outcomes"])
+        d["priors"] = tuple((k, _parse_prior(k, v, "saved strategic spec"))
+                            for k, v in d["priors"].items())
+        d["transforms"] = tuple(tuple(t) for t in d["transforms"])
+        return cls(**d)
+
     def hash(self) -> str:
         """First 12 hex digits of the SHA-256 of the canonical JSON of the spec."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
