@@ -164,6 +164,7 @@ def test_simulation_uses_given_parameters_and_is_reproducible():
         simulate_strategic(model, {"beta_x": 1.0}, seed=4)
 
 
+@pytest.mark.slow  # one C compilation of the log density and its gradient (minutes)
 def test_model_log_density_and_gradient_are_finite_at_the_truth():
     from bayes_alliance.data.load import load_panel
 
@@ -179,8 +180,7 @@ def test_model_log_density_and_gradient_are_finite_at_the_truth():
         x = pt.tensor(shape=(None,) * value.ndim)  # unknown static shape, as the transforms need
         point[vv.name] = (transform.forward(x, *rv.owner.inputs).eval({x: value})
                           if transform is not None else value)
-    logp = m.compile_logp()(point)
-    grad = m.compile_dlogp()(point)
+    logp, grad = m.compile_fn([m.logp(), m.dlogp()], point_fn=True)(point)
     assert np.isfinite(logp) and np.all(np.isfinite(grad))
 
 
