@@ -59,6 +59,10 @@ threshold takes the rest), and :math:`q = \Lambda((o - W / \tau V) / s)`.
 P's choice of :math:`r` has no closed form: :func:`solve_equilibrium` scans a
 grid on :math:`[0, R_{max}]` and bisects the analytic derivative
 :math:`\partial U_P / \partial r` inside the best bracket, vectorised over draws.
+A noisy patron, the logit quantal response of :func:`quantal_response`, draws
+:math:`r` with density :math:`\propto e^{\beta U_P(r)}` instead; it tends to the
+best response as :math:`\beta \to \infty`. The closed forms are written once
+over a backend (:class:`Ops`): NumPy here, PyTensor in the strategic model.
 """
 
 from __future__ import annotations
