@@ -164,33 +164,14 @@ def test_simulation_uses_given_parameters_and_is_reproducible():
         simulate_strategic(model, {"beta_x": 1.0}, seed=4)
 
 
-@pytest.mark.slow  # one C compilation of the log density and its gradient (minutes)
-def test_model_log_density_and_gradient_are_finite_at_the_truth():
-    from bayes_alliance.data.load import load_panel
-
-    model = StrategicModel.from_spec("strategic", _small(load_panel("default").frame))
-    frame, truth = simulate_strategic(model, seed=5)
-    fitted = StrategicModel.from_spec("strategic", frame)
-    m = fitted.pymc_model
-    point = m.initial_point()
-    for rv in m.free_RVs:
-        value = np.asarray(truth[rv.name], dtype=float)
-        transform = m.rvs_to_transforms.get(rv)
-        vv = m.rvs_to_values[rv]
-        x = pt.tensor(shape=(None,) * value.ndim)  # unknown static shape, as the transforms need
-        point[vv.name] = (transform.forward(x, *rv.owner.inputs).eval({x: value})
-                          if transform is not None else value)
-    logp, grad = m.compile_fn([m.logp(), m.dlogp()], point_fn=True)(point)
-    assert np.isfinite(logp) and np.all(np.isfinite(grad))
-
-
 @pytest.mark.slow
 def test_recovery_on_a_small_panel_simulated_from_the_game(tmp_path):
     """Fit the graph to data from the NumPy game: the outcomes' own parameters are recovered.
 
     8 allies x 10 years of the default skeleton (69 rows), 2 chains x 200 draws
-    (measured: 0 divergences, R-hat 1.04; the primitives' slopes stay close to
-    their priors at this size, so only what these rows pin down is checked).
+    (measured: 0 divergences, R-hat 1.04; 14 minutes under a load of 24 on 2
+    cores). The primitives' slopes stay close to their priors at this size, so
+    only what these rows pin down is checked.
     """
     import warnings
 
