@@ -24,6 +24,7 @@ import pymc as pm
 from bayes_alliance.convergence import warn_if_troubled
 from bayes_alliance.errors import FitError
 from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.models.strategic.model import StrategicModel
 from bayes_alliance.results import FitResult, versions
 
 Sampler = Literal["nutpie", "pymc", "numpyro"]
@@ -106,7 +107,7 @@ def compact(ds: Any) -> Any:
 
 
 def fit_model(
-    model: AllianceModel,
+    model: AllianceModel | StrategicModel,
     *,
     draws: int = 1000,
     tune: int = 1000,
@@ -216,3 +217,4 @@ def fit_model(
 
 
 AllianceModel.fit = fit_model  # ``model.fit(...)``: see the module docstring
+StrategicModel.fit = fit_model

@@ -45,6 +45,7 @@ from bayes_alliance.models.design import Scaling
 from bayes_alliance.models.names import readable_cells
 from bayes_alliance.models.priors import PriorSet, _parse_prior
 from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.strategic.spec import StrategicSpec
 
 META_GROUP = "bayes_alliance"
 #: attribute of :data:`META_GROUP` holding :func:`content_digest` of the saved tree
@@ -199,7 +200,9 @@ class FitResult:
             frame = pd.DataFrame({c: meta[c].to_numpy() for c in columns})
             for c, dtype in panel_meta["dtypes"].items():
                 frame[c] = frame[c].astype(dtype) if dtype != "object" else frame[c]
-            spec = ModelSpec.from_dict(json.loads(attrs["spec"]))
+            raw_spec = json.loads(attrs["spec"])
+            spec = (StrategicSpec.from_dict(raw_spec) if "links" in raw_spec
+                    else ModelSpec.from_dict(raw_spec))
             prior_dict = json.loads(attrs["prior_set"])
             scaling = Scaling.from_dict(json.loads(attrs["scaling"]))
             info = json.loads(attrs["info"])

@@ -31,6 +31,8 @@ from bayes_alliance.models.spec import (
     check_terms_against_panel,
     load_spec,
 )
+from bayes_alliance.models.strategic.model import StrategicModel
+from bayes_alliance.models.strategic.spec import is_strategic
 
 
 class AllianceModel:
@@ -62,7 +64,7 @@ class AllianceModel:
         priors: str | os.PathLike[str] | PriorSet | None = None,
         *,
         require_outcomes: bool = True,
-    ) -> AllianceModel:
+    ) -> AllianceModel | StrategicModel:
         """Load, validate and combine a spec, a panel and a prior set.
 
         Parameters
@@ -78,7 +80,16 @@ class AllianceModel:
         require_outcomes
             Check that outcome columns exist and fit their families (turn off
             only to simulate outcomes onto a covariate-only skeleton).
+
+        A strategic spec (``kind = "strategic"``, e.g. ``"strategic"``) gives a
+        :class:`~bayes_alliance.models.strategic.model.StrategicModel` (its
+        spec holds its priors: ``priors`` must be None).
         """
+        if is_strategic(spec):
+            if priors is not None:
+                raise SpecError("a strategic spec holds its own priors ([priors]); "
+                                "do not pass a prior set")
+            return StrategicModel.from_spec(spec, panel, require_outcomes=require_outcomes)
         model_spec = load_spec(spec)
         validated = load_panel(panel)
         model_spec = model_spec.restricted_to(validated) if require_outcomes else model_spec

@@ -59,11 +59,17 @@ threshold takes the rest), and :math:`q = \Lambda((o - W / \tau V) / s)`.
 P's choice of :math:`r` has no closed form: :func:`solve_equilibrium` scans a
 grid on :math:`[0, R_{max}]` and bisects the analytic derivative
 :math:`\partial U_P / \partial r` inside the best bracket, vectorised over draws.
+A noisy patron, the logit quantal response of :func:`quantal_response`, draws
+:math:`r` with density :math:`\propto e^{\beta U_P(r)}` instead; it tends to the
+best response as :math:`\beta \to \infty`. The closed forms are written once
+over a backend (:class:`Ops`): NumPy here, PyTensor in the strategic model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -80,6 +86,12 @@ GRID_POINTS = 41
 BISECTION_STEPS = 56
 #: slope of the participation probability in effort, logit P(join) = slope * (b - 1/2)
 PARTICIPATION_SLOPE = 4.0
+#: points of the reassurance grid of the quantal response (:func:`quantal_response`)
+QRE_POINTS = 161
+#: outcomes averaged over the patron's quantal response
+QRE_OUTCOMES = ("reassurance", "belief", "effort", "exit", "participation")
+#: floor of the radicand inside the conditional threshold's square root (finite slope at 0)
+ROOT_FLOOR = 1e-300
 
 FloatArray = NDArray[np.float64]
 
@@ -123,55 +135,101 @@ class Equilibrium:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+class Ops(NamedTuple):
+    """The array functions the game's closed forms use, from one backend.
+
+    :data:`NUMPY_OPS` evaluates the game on arrays; the ``pytensor.tensor``
+    module has the same names and builds the same formulas as a differentiable
+    graph (the strategic model's equilibrium).
+    """
+
+    where: Callable[..., Any]
+    maximum: Callable[..., Any]
+    minimum: Callable[..., Any]
+    sqrt: Callable[..., Any]
+    exp: Callable[..., Any]
+    log: Callable[..., Any]
+    sigmoid: Callable[..., Any]
+    max: Callable[..., Any]
+    sum: Callable[..., Any]
+
+
+#: the NumPy backend of the closed forms
+NUMPY_OPS = Ops(where=np.where, maximum=np.maximum, minimum=np.minimum, sqrt=np.sqrt,
+                exp=np.exp, log=np.log, sigmoid=expit, max=np.max, sum=np.sum)
+
+
 @dataclass(frozen=True)
-class _Consts:
-    """Per-draw constants of the ally's and patron's problems."""
+class Constants:
+    """Per-draw constants of the ally's and patron's problems (arrays or tensors)."""
 
-    stake: FloatArray  # tau * V
-    m: FloatArray  # tau * V / c
-    c: FloatArray
-    t: FloatArray  # theta * rho under conditional reassurance, else 0
-    p0: FloatArray
-    k: FloatArray  # 1 + T
-    o: FloatArray
-    s: FloatArray
-    kappa: FloatArray
-    lam: FloatArray
-    unit_cost: FloatArray  # psi * (1 + rho)
+    stake: Any  # tau * V
+    m: Any  # tau * V / c
+    c: Any
+    t: Any  # theta * rho under conditional reassurance, else 0
+    p0: Any
+    k: Any  # 1 + T
+    o: Any
+    s: Any
+    kappa: Any
+    lam: Any
+    unit_cost: Any  # psi * (1 + rho)
 
 
-def _consts(prims: Primitives) -> _Consts:
-    f = {n: np.asarray(getattr(prims, n), dtype=np.float64) for n in PRIMITIVE_NAMES}
+def constants(f: Mapping[str, Any], conditional: Any, xp: Ops = NUMPY_OPS) -> Constants:
+    """The game's constants from primitive values ``f`` (by name) and the regime."""
     stake = f["threat"] * f["protection_value"]
-    t = np.where(prims.conditional, f["credibility"] * f["retrench"], 0.0)
-    return _Consts(stake=stake, m=stake / f["effort_cost"], c=f["effort_cost"], t=t,
-                   p0=f["baseline_belief"], k=1.0 + f["troops"], o=f["outside_option"],
-                   s=f["exit_noise"], kappa=f["exit_cost"], lam=f["burden_weight"],
-                   unit_cost=f["reassurance_cost"] * (1.0 + f["retrench"]))
+    t = xp.where(conditional, f["credibility"] * f["retrench"], 0.0)
+    return Constants(stake=stake, m=stake / f["effort_cost"], c=f["effort_cost"], t=t,
+                     p0=f["baseline_belief"], k=1.0 + f["troops"], o=f["outside_option"],
+                     s=f["exit_noise"], kappa=f["exit_cost"], lam=f["burden_weight"],
+                     unit_cost=f["reassurance_cost"] * (1.0 + f["retrench"]))
 
 
-def _respond(k: _Consts, r: FloatArray, *, derivative: bool) -> dict[str, FloatArray]:
-    """The ally's best response to reassurance ``r`` and the patron's payoff (and slopes)."""
-    decay = (1.0 - k.p0) * np.exp(1.0 - k.k * (1.0 + r))
+def _consts(prims: Primitives) -> Constants:
+    f = {n: np.asarray(getattr(prims, n), dtype=np.float64) for n in PRIMITIVE_NAMES}
+    return constants(f, prims.conditional)
+
+
+def stage(k: Constants, r: Any, xp: Ops = NUMPY_OPS) -> dict[str, Any]:
+    """The ally's best response to reassurance ``r`` and the patron's payoff, in backend ``xp``.
+
+    The radicand of the conditional threshold is floored at :data:`ROOT_FLOOR`
+    inside the square root, so the root's slope stays finite where the
+    radicand is 0 (the unconditional regime); the value moves by at most
+    :math:`10^{-150}`. Also returns the intermediates the slopes need.
+    """
+    decay = (1.0 - k.p0) * xp.exp(1.0 - k.k * (1.0 + r))
     p = 1.0 - decay
     pd = p * (1.0 - k.t)  # protection left to an ally that misses the threshold
     y, z = k.m * (1.0 - p), k.m * (1.0 - pd)
-    a, e = 1.0 - y, np.maximum(1.0 - z, 0.0)
-    gap = np.where(z < 1.0, k.m * p * k.t, a)  # a^2 - e^2 = gap * (a + e), without cancellation
-    root = np.sqrt(np.maximum(gap * (a + e), 0.0))
-    b = np.where(y >= 1.0, 1.0, np.minimum(y + root, 1.0))
-    bd = np.minimum(z, 1.0)
+    a, e = 1.0 - y, xp.maximum(1.0 - z, 0.0)
+    gap = xp.where(z < 1.0, k.m * p * k.t, a)  # a^2 - e^2 = gap * (a + e), without cancellation
+    radicand = xp.maximum(gap * (a + e), 0.0)
+    root = xp.sqrt(xp.maximum(radicand, ROOT_FLOOR))
+    b = xp.where(y >= 1.0, 1.0, xp.minimum(y + root, 1.0))
+    bd = xp.minimum(z, 1.0)
     w = k.stake * (pd + (1.0 - pd) * bd) - 0.5 * k.c * bd**2
-    q = expit((k.o - w / k.stake) / k.s)
-    out = {"belief": p, "effort": b, "stay_value": w, "exit": q,
-           "patron_payoff": (1.0 - q) * k.lam * b - k.kappa * q - k.unit_cost * r}
+    q = xp.sigmoid((k.o - w / k.stake) / k.s)
+    return {"belief": p, "effort": b, "stay_value": w, "exit": q,
+            "patron_payoff": (1.0 - q) * k.lam * b - k.kappa * q - k.unit_cost * r,
+            "participation": xp.sigmoid(PARTICIPATION_SLOPE * (b - 0.5)),
+            "_parts": (decay, y, z, a, e, radicand, root, bd)}
+
+
+def _respond(k: Constants, r: FloatArray, *, derivative: bool) -> dict[str, FloatArray]:
+    """The ally's best response to reassurance ``r`` and the patron's payoff (and slopes)."""
+    out = stage(k, r)
+    decay, y, z, a, e, radicand, root, bd = out.pop("_parts")
     if derivative:
+        q, b = out["exit"], out["effort"]
         dp = k.k * decay
         dw = k.stake * (1.0 - bd) * (1.0 - k.t) * dp
         da = k.m * dp
         de = np.where(z < 1.0, k.m * (1.0 - k.t) * dp, 0.0)
-        safe = np.where(root > 0, root, 1.0)
-        db = np.where(root > 0, -da + (a * da - e * de) / safe, -da)
+        positive = radicand > 0
+        safe = np.where(positive, root, 1.0)
+        db = np.where(positive, -da + (a * da - e * de) / safe, -da)
         db = np.where((y >= 1.0) | (y + root >= 1.0), 0.0, db)
         dq = -q * (1.0 - q) * dw / (k.stake * k.s)
         out["d_effort"], out["d_exit"] = db, dq
@@ -193,8 +251,8 @@ def best_response(prims: Primitives, reassurance: ArrayLike) -> dict[str, FloatA
     Returns
     -------
     dict
-        ``belief``, ``effort``, ``stay_value``, ``exit``, ``patron_payoff``
-        and their slopes in :math:`r`: ``d_effort``, ``d_exit``, ``d_payoff``.
+        ``belief``, ``effort``, ``stay_value``, ``exit``, ``patron_payoff``,
+        ``participation`` and the slopes in :math:`r`: ``d_effort``, ``d_exit``, ``d_payoff``.
 
     Raises
     ------
@@ -272,5 +330,82 @@ def solve_equilibrium(prims: Primitives | None = None, **values: ArrayLike) -> E
     return Equilibrium(
         reassurance=r_star, belief=out["belief"], effort=out["effort"], exit=out["exit"],
         stay_value=out["stay_value"], patron_payoff=out["patron_payoff"],
-        participation=expit(PARTICIPATION_SLOPE * (out["effort"] - 0.5)),
+        participation=out["participation"],
         conditional=np.asarray(prims.conditional))
+
+
+def qre_grid(points: int = QRE_POINTS) -> tuple[FloatArray, FloatArray]:
+    r"""Reassurance grid on :math:`[0, R_{max}]` and the logs of its trapezoid weights.
+
+    The points are :math:`R_{max} (g / (G - 1))^2`, denser near 0 where the
+    belief :math:`p(r)` is steepest; the weights make a sum over the grid a
+    trapezoid-rule integral over :math:`r`.
+    """
+    if points < 3:
+        raise TheoryError(f"the quantal-response grid needs at least 3 points, got {points}")
+    grid = R_MAX * np.linspace(0.0, 1.0, points) ** 2
+    width = np.diff(grid)
+    weights = 0.5 * (np.concatenate([[0.0], width]) + np.concatenate([width, [0.0]]))
+    return grid, np.log(weights)
+
+
+def quantal_response(k: Constants, rationality: Any, grid: Any, log_weights: Any,
+                     xp: Ops = NUMPY_OPS) -> dict[str, Any]:
+    r"""Expected outcomes under the patron's logit quantal response, in backend ``xp``.
+
+    The patron draws its reassurance from the density
+
+    .. math:: f(r) = \frac{e^{\beta U_P(r)}}{\int_0^{R_{max}} e^{\beta U_P(s)}\,ds}
+              \approx \pi_g = \operatorname{softmax}_g(\beta U_P(r_g) + \log w_g)
+
+    on the grid :math:`r_g` with trapezoid weights :math:`w_g`
+    (:func:`qre_grid`); :math:`\beta \ge 0` is its rationality. The ally
+    answers the realised :math:`r` in closed form, so each outcome
+    :math:`x \in` :data:`QRE_OUTCOMES` has the expectation
+    :math:`\bar x = \sum_g \pi_g\, x(r_g)` (:math:`x(r) = r` for
+    reassurance). As :math:`\beta \to \infty`, :math:`f` concentrates on the
+    patron's best response (:func:`solve_equilibrium`) and :math:`\bar x \to
+    x(r^*)`; at :math:`\beta = 0` the patron ignores payoffs.
+
+    Parameters
+    ----------
+    k
+        Constants (:func:`constants`) of shape ``(..., 1)``.
+    rationality
+        :math:`\beta`, broadcastable to ``(..., 1)``.
+    grid, log_weights
+        From :func:`qre_grid`, shape ``(G,)``.
+    xp
+        Backend (:data:`NUMPY_OPS`, or ``pytensor.tensor`` for a graph).
+
+    Returns
+    -------
+    dict
+        Outcome -> expectation of shape ``(...)``, plus ``choice``: the
+        probabilities :math:`\pi_g`, shape ``(..., G)``.
+    """
+    out = stage(k, grid, xp)
+    out["reassurance"] = grid
+    score = rationality * out["patron_payoff"] + log_weights
+    weight = xp.exp(score - xp.max(score, axis=-1, keepdims=True))
+    choice = weight / xp.sum(weight, axis=-1, keepdims=True)
+    means = {name: xp.sum(choice * out[name], axis=-1) for name in QRE_OUTCOMES}
+    return {**means, "choice": choice}
+
+
+def solve_quantal_response(prims: Primitives, rationality: ArrayLike,
+                           points: int = QRE_POINTS) -> dict[str, FloatArray]:
+    """NumPy :func:`quantal_response` for every element of ``prims``.
+
+    Raises
+    ------
+    TheoryError
+        When ``rationality`` is negative or not finite, or ``points`` < 3.
+    """
+    beta = np.asarray(rationality, dtype=np.float64)
+    if not np.all(np.isfinite(beta)) or np.any(beta < 0):
+        raise TheoryError(f"rationality must be finite and >= 0; got {rationality!r}")
+    grid, log_w = qre_grid(points)
+    k = Constants(**{name: np.asarray(v)[..., None]
+                     for name, v in _consts(prims).__dict__.items()})
+    return quantal_response(k, beta[..., None], grid, log_w)

@@ -1,0 +1,6 @@
+"""The strategic estimator: the reassurance game's quantal-response equilibrium as the likelihood.
+
+:mod:`.spec` reads ``models/strategic.toml``; :mod:`.equilibrium` builds the
+equilibrium as a PyTensor graph; :mod:`.model` the PyMC model;
+:mod:`.simulate` draws panels from the NumPy game for recovery checks.
+"""
