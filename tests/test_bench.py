@@ -122,3 +122,18 @@ def test_missing_jax_sampler_is_skipped_cleanly(tmp_path, monkeypatch):
 def test_cli_rejects_unknown_sampler(tmp_path):
     res = CliRunner().invoke(app, ["bench", "--samplers", "stan", "--out", str(tmp_path)])
     assert res.exit_code != 0 and "unknown sampler" in res.output
+
+
+@pytest.mark.slow
+def test_scaled_panel_for_the_cost_curve():
+    # the 10x and 40x panels are the same code with more copies (40x: 102,800 rows, 220 s
+    # to simulate on a busy 2-core machine), so the test stacks 3
+    from bayes_alliance.synthetic import simulate_covariates
+
+    base = simulate_covariates()
+    panel = bench.scaled_panel(3)
+    frame = panel.frame
+    assert len(frame) == 3 * len(base) and panel.synthetic
+    assert frame["year"].nunique() == 3 * base["year"].nunique()  # more years, same allies
+    assert set(frame["ally"]) == set(base["ally"]) and not frame.duplicated(["ally", "year"]).any()
+    assert frame["reassure"].notna().all()  # outcomes drawn from the model
