@@ -103,3 +103,20 @@ def test_restarts_round_trip_through_a_saved_run(known_fit_factory, tmp_path):
     saved = meta.attrs[DIGEST_ATTR]
     meta.attrs["info"] = meta.attrs["info"].replace("24.5", "2.5")
     assert content_digest(meta.root) != saved
+
+
+def test_cli_and_report_show_the_restarts(known_fit_factory):
+    from bayes_alliance.cli.fit import format_fit_summary
+    from bayes_alliance.report.content import _convergence_section
+
+    fit = known_fit_factory(draws=50)
+    fit.info["restarts"] = [{"round": 1, "chains": [0], "seeds": [7],
+                             "logp_gap_sds_before": [15.2], "logp_gap_sds_after": [0.4],
+                             "seconds": 40.0}]
+    text = format_fit_summary(fit_summary(fit))
+    assert "stuck-chain guard, round 1: re-ran chain(s) 0 (log density 15.2 sds" in text
+    tables: dict = {}
+    section, numbers = _convergence_section({"main": fit}, tables, {})
+    assert tables["convergence_overview"].loc["main", "chains_rerun"] == 1
+    assert numbers["main"]["restarts"] == fit.info["restarts"]
+    assert any("Run 'main', stuck-chain guard round 1" in (b.text or "") for b in section.blocks)
