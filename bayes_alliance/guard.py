@@ -14,7 +14,9 @@ the diagnostics report it (nothing is dropped silently).
 
 The restarted chain is a complete, independent NUTS run (its own tuning and
 draws) from a point in the main mode, so the replaced draws are a valid chain
-of the same sampler; only its starting point differs from the others'.
+of the same sampler; only its starting point differs from the others' (both
+samplers jitter it, nutpie by U(-1, 1) on the unconstrained scale, so a
+re-run can land in the minor mode again: hence several rounds).
 """
 
 from __future__ import annotations
