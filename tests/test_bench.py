@@ -99,6 +99,9 @@ def test_cli_resumes_without_rerunning(tmp_path, monkeypatch):
     text = readme.read_text()
     assert "old" not in text and text.endswith(f"{bench.END}\nafter\n")
     assert "| nutpie | 4x (10,280) | 2 (2) |" in text and "not stated" in text
+    assert "do not test the targets" not in text  # the default settings are the targets'
+    report["settings"]["draws"] = 200
+    assert "do not test the targets" in bench.render_markdown(report)
 
 
 def test_missing_jax_sampler_is_skipped_cleanly(tmp_path, monkeypatch):
