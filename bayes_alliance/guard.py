@@ -21,6 +21,7 @@ re-run can land in the minor mode again: hence several rounds).
 
 from __future__ import annotations
 
+import copy
 import time
 import warnings
 from collections.abc import Callable
@@ -164,6 +165,9 @@ def repair(model: pm.Model, idata: Any, *, random_seed: int, max_restarts: int =
 
 
 def _sample(model: pm.Model, **kwargs: Any) -> Any:
+    # pm.sample writes into the sampler's option dicts (e.g. target_accept into
+    # nuts={...}), which would break the next call: every call gets its own copy
+    kwargs = copy.deepcopy(kwargs)
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")

@@ -65,8 +65,11 @@ def test_nutpie_stuck_chain_is_rerun():
     idata = guard.replace_chains(good, trapped, [1])
     assert guard.stuck(idata) == [1]
     messages = []
+    options = {"nuts": {"adaptation": "low_rank"}}  # as fit_model passes them
     idata, restarts = guard.repair(model, idata, random_seed=5, nuts_sampler="nutpie",
-                                   say=messages.append, **SETTINGS)
+                                   target_accept=0.9, say=messages.append, **options,
+                                   **SETTINGS)
+    assert options == {"nuts": {"adaptation": "low_rank"}}  # pm.sample's writes stay local
     assert len(restarts) == 1 and "chain(s) 1 stuck" in messages[0]
     assert_repaired(idata, restarts, 1)
 
