@@ -28,3 +28,5 @@ PATRON_CCODE = 2
 #: (median over chains) below the best chain's is reported as stuck in a region
 #: of negligible posterior mass.
 STUCK_LOGP_SDS = 5.0
+#: rounds of re-running chains stuck below STUCK_LOGP_SDS after sampling (bayes_alliance.guard)
+MAX_RESTARTS = 2

@@ -48,6 +48,11 @@ def logp_gaps(sample_stats: xr.Dataset) -> np.ndarray:
     return (med.max() - med) / scale
 
 
+def stuck_chains(gaps: Sequence[float] | np.ndarray) -> tuple[int, ...]:
+    """Chains whose :func:`logp_gaps` exceed ``STUCK_LOGP_SDS``: stuck in a minor mode."""
+    return tuple(int(c) for c in np.flatnonzero(np.asarray(gaps, float) > STUCK_LOGP_SDS))
+
+
 @dataclass(frozen=True)
 class Diagnostics:
     r"""Sampler health of one fit, with pass/fail against the package thresholds.
@@ -88,8 +93,7 @@ class Diagnostics:
     @property
     def stuck_chains(self) -> tuple[int, ...]:
         """Chains whose log density sits more than ``STUCK_LOGP_SDS`` sds below the best."""
-        return tuple(int(c) for c in np.flatnonzero(np.asarray(self.logp_gap_sds)
-                                                    > STUCK_LOGP_SDS))
+        return stuck_chains(self.logp_gap_sds)
 
     @property
     def min_bfmi(self) -> float:
@@ -204,7 +208,7 @@ def diagnose(idata: Any, var_names: Sequence[str] | None = None) -> Diagnostics:
     low_bfmi = [b for b in bfmi if b < BFMI_MIN]
     if low_bfmi:
         problems.append(f"min BFMI {min(low_bfmi):.2f} < {BFMI_MIN}")
-    stuck = [c for c, g in enumerate(gaps) if g > STUCK_LOGP_SDS]
+    stuck = stuck_chains(gaps)
     if stuck:
         problems.append(f"chain(s) {', '.join(map(str, stuck))} stuck in a region of "
                         f"negligible mass (log density {max(gaps):.0f} within-chain sds "
@@ -212,6 +216,14 @@ def diagnose(idata: Any, var_names: Sequence[str] | None = None) -> Diagnostics:
     return Diagnostics(divergences_per_chain=divergences, bfmi=bfmi, logp_gap_sds=gaps,
                        max_rhat=rhat, min_ess_bulk=ess_bulk, min_ess_tail=ess_tail,
                        problems=tuple(problems))
+
+
+def describe_restarts(restarts: list[dict[str, Any]]) -> list[str]:
+    """One sentence per round of the stuck-chain guard (:func:`bayes_alliance.guard.repair`)."""
+    return [f"round {r['round']}: re-ran chain(s) {', '.join(map(str, r['chains']))} "
+            f"(log density {', '.join(f'{g:g}' for g in r['logp_gap_sds_before'])} sds below "
+            f"the best chain; after: {', '.join(f'{g:g}' for g in r['logp_gap_sds_after'])}; "
+            f"seeds {', '.join(map(str, r['seeds']))}; {r['seconds']:.0f} s)" for r in restarts]
 
 
 def warn_if_troubled(diagnostics: Diagnostics, *, stacklevel: int = 3) -> None:
@@ -223,4 +235,5 @@ def warn_if_troubled(diagnostics: Diagnostics, *, stacklevel: int = 3) -> None:
         + advice() + "; see result.diagnostics()."), stacklevel=stacklevel)
 
 
-__all__ = ["Diagnostics", "advice", "diagnose", "logp_gaps", "warn_if_troubled"]
+__all__ = ["Diagnostics", "advice", "describe_restarts", "diagnose", "logp_gaps", "stuck_chains",
+           "warn_if_troubled"]

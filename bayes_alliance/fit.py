@@ -21,8 +21,10 @@ from typing import Any, Literal
 import numpy as np
 import pymc as pm
 
+from bayes_alliance.constants import MAX_RESTARTS
 from bayes_alliance.convergence import warn_if_troubled
 from bayes_alliance.errors import FitError
+from bayes_alliance.guard import sample_guarded
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.strategic.model import StrategicModel
 from bayes_alliance.results import FitResult, versions
@@ -36,7 +38,7 @@ COMPILE_ESTIMATE_S = (120, 30)
 
 
 def _check_settings(draws: int, tune: int, chains: int, target_accept: float,
-                    sampler: str) -> None:
+                    sampler: str, max_restarts: int) -> None:
     if sampler not in SAMPLERS:
         raise FitError(f"unknown sampler '{sampler}'; valid: {', '.join(SAMPLERS)}")
     if sampler == "numpyro" and importlib.util.find_spec("numpyro") is None:
@@ -46,6 +48,8 @@ def _check_settings(draws: int, tune: int, chains: int, target_accept: float,
         raise FitError(f"need draws >= 1, tune >= 0, chains >= 1 (got {draws}, {tune}, {chains})")
     if not 0.5 <= target_accept < 1:
         raise FitError(f"target_accept must be in [0.5, 1), got {target_accept}")
+    if max_restarts < 0:
+        raise FitError(f"max_restarts must be >= 0 (0 turns the guard off), got {max_restarts}")
 
 
 def numba_cache_dir() -> Path:
@@ -121,6 +125,7 @@ def fit_model(
     predictive: bool = True,
     max_predictive_draws: int = MAX_PREDICTIVE_DRAWS,
     progress: Callable[[str], None] | None = None,
+    max_restarts: int = MAX_RESTARTS,
 ) -> FitResult:
     """Sample the posterior of ``model`` and collect everything a report needs.
 
@@ -153,6 +158,11 @@ def fit_model(
         Called with a one-line message at the start of each phase (compiling
         and sampling, predictive draws), e.g. ``print`` to stderr; the sampler's
         own bar (``progressbar``) shows the sampling itself.
+    max_restarts
+        Rounds of the stuck-chain guard (:mod:`bayes_alliance.guard`): a chain
+        whose log density sits far below the others' is re-run with a new seed
+        from a draw of the good chains; each round is recorded in
+        ``result.info["restarts"]``. 0 turns the guard off.
 
     Returns
     -------
@@ -165,7 +175,7 @@ def fit_model(
         1.01, bulk or tail ESS below 400, a BFMI below 0.3 or a stuck chain;
         the message lists the problems and what to try.
     """
-    _check_settings(draws, tune, chains, target_accept, sampler)
+    _check_settings(draws, tune, chains, target_accept, sampler, max_restarts)
     cores = cores or min(chains, os.cpu_count() or 1)
     pm_model = model.pymc_model
     say = progress or (lambda _msg: None)
@@ -176,13 +186,10 @@ def fit_model(
         warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
         kwargs = {"numpyro": {"nuts": {"chain_method": "vectorized"}},
                   "nutpie": {"nuts": {"adaptation": "low_rank"}}}.get(sampler, {})
-        try:
-            idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=cores,
-                              random_seed=random_seed, nuts_sampler=sampler,
-                              target_accept=target_accept, progressbar=progressbar,
-                              compute_convergence_checks=False, **kwargs)
-        except (ValueError, RuntimeError) as err:
-            raise FitError(f"sampling failed: {err}") from err
+        idata, restarts = sample_guarded(
+            pm_model, draws=draws, tune=tune, chains=chains, cores=cores,
+            random_seed=random_seed, nuts_sampler=sampler, target_accept=target_accept,
+            progressbar=progressbar, max_restarts=max_restarts, say=say, **kwargs)
         total = time.perf_counter() - t0
         sampling_s = float(idata["posterior"].attrs.get("sampling_time", total))
         if prior_draws or predictive:
@@ -207,6 +214,7 @@ def fit_model(
         "compile_s": round(max(total - sampling_s, 0.0), 2),
         "sampling_s": round(sampling_s, 2),
         "wall_s": round(time.perf_counter() - t0, 2),
+        "restarts": restarts,
         "unused_prior_selectors": model.priors.unused,
         "versions": versions(),
     }

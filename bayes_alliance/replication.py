@@ -340,20 +340,24 @@ def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _split_readme(path: Path) -> tuple[str, str]:
-    """Text of ``path`` before :data:`BEGIN` and after :data:`END`."""
+def _split_readme(path: Path, begin: str = BEGIN, end: str = END) -> tuple[str, str]:
+    """Text of ``path`` before ``begin`` and after ``end``."""
     if not path.is_file():
         raise ReplicationError(f"README {path} does not exist; pass --readme PATH or --no-readme")
     text = path.read_text(encoding="utf-8")
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise ReplicationError(f"{path} must contain the line {BEGIN} once, followed by {END} "
-                               "once; put them where the real-data table belongs")
-    head, rest = text.split(BEGIN)
-    return head, rest.split(END)[1]
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise ReplicationError(f"{path} must contain the line {begin} once, followed by {end} "
+                               "once; put them where the generated text belongs")
+    head, rest = text.split(begin)
+    return head, rest.split(end)[1]
 
 
-def paste_into(readme: str | os.PathLike[str], markdown: str) -> Path:
-    """Replace the text between :data:`BEGIN` and :data:`END` in ``readme`` with ``markdown``.
+def paste_into(readme: str | os.PathLike[str], markdown: str, *, begin: str = BEGIN,
+               end: str = END) -> Path:
+    """Replace the text between the markers ``begin`` and ``end`` in ``readme`` with ``markdown``.
+
+    The markers default to :data:`BEGIN` and :data:`END` (the hypotheses table);
+    the benchmark passes its own.
 
     Raises
     ------
@@ -361,8 +365,8 @@ def paste_into(readme: str | os.PathLike[str], markdown: str) -> Path:
         When the file lacks the markers, or has them out of order or twice.
     """
     path = Path(readme)
-    head, tail = _split_readme(path)
-    return write_text_atomic(path, f"{head}{BEGIN}\n{markdown}{END}{tail}", force=True)
+    head, tail = _split_readme(path, begin, end)
+    return write_text_atomic(path, f"{head}{begin}\n{markdown}{end}{tail}", force=True)
 
 
 def _machine() -> dict[str, Any]:

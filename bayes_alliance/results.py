@@ -272,6 +272,7 @@ def fit_summary(result: Any) -> dict[str, Any]:
         **{k: diag[k] for k in ("divergences", "divergences_per_chain", "max_rhat",
                                 "min_ess_bulk", "min_ess_tail", "bfmi", "stuck_chains", "ok",
                                 "problems")},
+        "restarts": result.info.get("restarts", []),
         "interval": CI_PROB,
         "parameters": {
             name: {"mean": _finite(row["mean"]), "sd": _finite(row["sd"]),

@@ -25,32 +25,46 @@ def _ints(text: str, name: str) -> list[int]:
 
 @handle_errors
 def bench(
-    samplers: str = typer.Option("nutpie,pymc", help="Comma-separated: nutpie, pymc, numpyro."),
-    scales: str = typer.Option("1,4,10", help="Panel sizes as multiples of the default panel."),
-    repeats: int = typer.Option(3, help="Runs per configuration (the median is reported)."),
+    samplers: str = typer.Option("nutpie,pymc,numpyro",
+                                 help="Comma-separated: nutpie, pymc, numpyro (JAX; skipped "
+                                      "when the optional extra is not installed)."),
+    scales: str = typer.Option("1", help="Panel sizes as multiples of the default panel "
+                                         "(e.g. 1,10,40 for the cost curve)."),
+    repeats: int = typer.Option(5, help="Runs (seeds 1..N) per configuration; medians reported."),
     draws: int = typer.Option(1000, help="Draws per chain."),
     tune: int = typer.Option(1000, help="Tuning steps per chain."),
     chains: int = typer.Option(4, help="Chains."),
     out: Path = typer.Option(Path("reports/bench"), help="Folder for bench.json and bench.png."),
+    readme: Path | None = typer.Option(None, help="README whose Performance tables (between "
+                                                  "the bench:performance markers) are "
+                                                  "regenerated from OUT/bench.json."),
     fresh: bool = typer.Option(False, "--fresh",
                                help="Discard the runs already in OUT/bench.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary on stdout."),
 ) -> None:
-    """Time compile + sampling, ESS bulk per second and peak memory of the joint model.
+    """Time compile + sampling, ESS per second and per gradient, and peak memory of the joint model.
 
-    Every run is a fresh process; medians of --repeats runs per sampler and size,
-    checked against the performance targets in the README. OUT/bench.json is rewritten after each
-    run and later calls add to it (same draws/tune/chains), so that an interrupted
-    bench resumes and sizes can be run separately, e.g.
-    `bench --samplers nutpie,pymc --scales 1` then `bench --samplers nutpie
-    --scales 4,10 --repeats 1`. Writes OUT/bench.json and OUT/bench.png.
+    Every run is a fresh process; per sampler and size the medians of --repeats
+    seeds and the worst run, how many converged, and the nutpie : PyMC ESS ratio
+    over the seeds where both converged, checked against the performance targets
+    in the README. OUT/bench.json is rewritten after each run and later calls add
+    to it (same draws/tune/chains), so that an interrupted bench resumes and sizes
+    can be run separately, e.g. `bench --scales 1` then `bench --samplers nutpie
+    --scales 10,40 --repeats 1`. Writes OUT/bench.json and OUT/bench.png, and with
+    --readme the README's Performance tables.
     """
     from bayes_alliance.io import write_text_atomic, write_with
+    from bayes_alliance.replication import paste_into
     from bayes_alliance.validation.bench import (
+        BEGIN,
+        END,
         check_targets,
         done_runs,
         machine,
+        missing_samplers,
+        paired_ratio,
         plot_cost,
+        render_markdown,
         run_in_subprocess,
         summarise,
     )
@@ -60,6 +74,9 @@ def bench(
     if unknown:
         raise typer.BadParameter(f"unknown sampler(s) {', '.join(unknown)}; "
                                  "valid: nutpie, pymc, numpyro")
+    skipped = missing_samplers(sampler_list)
+    for name, why in skipped.items():
+        typer.echo(f"bench: skipping {name}: {why}", err=True)
     settings = {"draws": draws, "tune": tune, "chains": chains}
     path = out / "bench.json"
     previous = None if fresh or not path.is_file() else json.loads(path.read_text())
@@ -72,16 +89,17 @@ def bench(
     def write() -> dict:
         summary = summarise(runs)
         report = {"machine": machine(), "settings": settings, "summary": summary,
-                  "targets": check_targets(summary), "runs": runs}
+                  "ratio_vs_pymc": paired_ratio(runs), "targets": check_targets(summary, runs),
+                  "skipped": skipped, "runs": runs}
         write_text_atomic(path, json.dumps(report, indent=1) + "\n", force=True)
         if summary:
-            fig = plot_cost(summary)
+            fig = plot_cost(summary, runs)
             write_with(out / "bench.png", lambda p: fig.savefig(p, format="png", dpi=110),
                        force=True)
         return report
 
     for scale in _ints(scales, "--scales"):
-        for sampler in sampler_list:
+        for sampler in (s for s in sampler_list if s not in skipped):
             for rep in range(repeats):
                 if (sampler, scale, rep + 1) in done:
                     continue
@@ -90,25 +108,30 @@ def bench(
                 if "error" in r:
                     typer.echo(f"  failed: {r['error'][-300:]}", err=True)
                     continue
-                typer.echo(f"  total {r['total_s']:.0f} s, ESS/s {r['ess_bulk_per_s']:.1f}, "
+                typer.echo(f"  total {r['total_s']:.0f} s, ESS bulk/s {r['ess_bulk_per_s']:.2f}, "
                            f"divergences {r['divergences']}, R-hat {r['max_rhat']:.3f}, "
+                           f"chains re-run {r['chains_rerun']}, converged {r['converged']}, "
                            f"peak {r['peak_rss_mb']:.0f} MB", err=True)
                 runs.append(r)
                 write()
     report = write()
+    if readme is not None:
+        paste_into(readme, render_markdown(report), begin=BEGIN, end=END)
     if as_json:
         echo_json(report)
         return
     for row in report["summary"]:
         typer.echo(f"{row['sampler']:<8} {row['scale']:>3}x ({row['rows']} ally-years, "
-                   f"{row['runs']} runs): total {row['median_total_s']:.0f} s, ESS bulk/s "
-                   f"{row['median_ess_bulk_per_s']:.1f}, peak {row['median_peak_rss_mb']:.0f}"
-                   f" MB, divergences {row['median_divergences']:.0f}")
+                   f"{row['runs']} runs, {row['converged_runs']} converged): total "
+                   f"{row['median_total_s']:.0f} s (worst {row['worst_total_s']:.0f}), ESS "
+                   f"bulk/s {row['median_ess_bulk_per_s']:.2f} (worst "
+                   f"{row['worst_ess_bulk_per_s']:.2f}, seed {row['worst_seed']}), peak "
+                   f"{row['median_peak_rss_mb']:.0f} MB")
     for name, t in report["targets"].items():
         verdict = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
         value = "-" if t["value"] is None else f"{t['value']:.3g}"
         typer.echo(f"target {name:<18} {value:>8} (target {t['target']:g}): {verdict}")
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path}" + (f" and the Performance tables of {readme}" if readme else ""))
 
 
 @handle_errors

@@ -9,7 +9,8 @@ from typing import Any
 import typer
 
 from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
-from bayes_alliance.convergence import advice
+from bayes_alliance.constants import MAX_RESTARTS
+from bayes_alliance.convergence import advice, describe_restarts
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
@@ -27,6 +28,7 @@ def format_fit_summary(summary: dict[str, Any]) -> str:
         f"sampling {summary['sampling_seconds']:.1f} s",
         f"  divergences {summary['divergences']}, max R-hat {summary['max_rhat']}, "
         f"min ESS bulk {summary['min_ess_bulk']}, tail {summary['min_ess_tail']}",
+        *(f"  stuck-chain guard, {line}" for line in describe_restarts(summary["restarts"])),
         "",
         f"  {'parameter':<42}{'mean':>8}{'sd':>8}{'5%':>8}{'95%':>8}{'R-hat':>7}",
     ]
@@ -81,6 +83,9 @@ def fit(
                                 help="Exit 1 on divergences, R-hat > 1.01 or ESS < 400."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
+    max_restarts: int = typer.Option(MAX_RESTARTS, min=0,
+                                     help="Rounds of re-running a chain stuck far below the "
+                                          "others (0: off); each is reported."),
 ) -> None:
     """Fit a model with NUTS and print its summary (and save it with --out)."""
     from bayes_alliance.data.load import load_panel
@@ -100,7 +105,7 @@ def fit(
                    f"({len(model.panel.frame)} ally-years{dropped}) with {sampler}...", err=True)
     result = fit_model(model, draws=draws, tune=tune, chains=chains,
                        target_accept=target_accept, sampler=sampler, random_seed=seed,
-                       progressbar=is_terminal(),
+                       progressbar=is_terminal(), max_restarts=max_restarts,
                        progress=None if as_json else lambda msg: typer.echo(msg, err=True))
     if out is not None:
         result.save(out, force=force)

@@ -19,6 +19,7 @@ import bayes_alliance.report.figures as fg
 from bayes_alliance import diagnostics as dg
 from bayes_alliance import diagnostics_compare as dc
 from bayes_alliance.constants import BFMI_MIN, CI_PROB, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
+from bayes_alliance.convergence import describe_restarts
 from bayes_alliance.scenarios.drivers import BASIS as DRIVER_BASIS
 from bayes_alliance.theory.plots import plot_statics
 
@@ -209,9 +210,12 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
         diagnostics[name] = r.diagnostics()
         ov = diagnostics[name].to_dict()
         numbers[name] = {"convergence": ov}
+        restarts = r.info.get("restarts", [])
         overview.append({"run": name, **{k: ov[k] for k in (
             "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail", "min_bfmi", "ok")},
+            "chains_rerun": sum(len(x["chains"]) for x in restarts),
             "problems": "; ".join(ov["problems"])})
+        numbers[name]["restarts"] = restarts
     tables["convergence_overview"] = pd.DataFrame(overview).set_index("run")
     ok = all(v["convergence"]["ok"] for v in numbers.values())
     problems = [f"{n}: {'; '.join(v['convergence']['problems'])}" for n, v in numbers.items()
@@ -221,7 +225,11 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
                 f"transitions, BFMI >= {BFMI_MIN} and no chain stuck far below the others' log "
                 f"density (logp_gap_sds > {STUCK_LOGP_SDS}): "
                 + ("every run passed." if ok else "FAILED (" + " | ".join(problems) + ")."), ok)
-    s.table("convergence_overview", "Headline numbers over every free parameter, per run.")
+    s.table("convergence_overview", "Headline numbers over every free parameter, per run "
+            "(chains_rerun: chains the stuck-chain guard re-ran from the other chains' draws).")
+    for name, r in runs.items():
+        for line in describe_restarts(r.info.get("restarts", [])):
+            s.text(f"Run '{name}', stuck-chain guard {line}.")
     for name, r in runs.items():
         key = slug(name)
         tables[f"convergence_{key}"] = dg.convergence_table(r)
