@@ -64,8 +64,10 @@ from bayes_alliance.constants import ALLY, OUTCOME, YEAR
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.models.design import Scaling, covariate_matrix, latent_multipliers
 from bayes_alliance.models.families import family
+from bayes_alliance.models.measurement import indicator_predictors, observed_statement_predictor
 from bayes_alliance.models.priors import ResolvedPriors
-from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+from bayes_alliance.models.priors import prior_variable as _prior_var
+from bayes_alliance.models.spec import IndicatorSpec, ModelSpec, OutcomeSpec
 
 #: ``pm.Data`` inputs shared by all outcomes (besides ``X_<o>`` and ``M_<o>``)
 ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure")
@@ -138,17 +140,6 @@ def observed_rows(outcome: OutcomeSpec, frame: pd.DataFrame) -> np.ndarray:
 def observed_values(outcome: OutcomeSpec, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """Observed values on the likelihood's scale (:meth:`Family.transform`)."""
     return family(outcome.family).transform(frame[outcome.column].to_numpy(float)[rows])
-
-
-def _prior_var(name: str, resolved: ResolvedPriors, family: str, index: list[tuple[str, ...]],
-               dims: str | tuple[str, ...] | None = None, *, dist_only: bool = False):
-    dist, params = resolved.arrays(family, index)
-    cls = getattr(pm, dist)
-    if dist_only:
-        return cls.dist(**params, shape=len(index))
-    if dims is None:  # one cell: a scalar parameter
-        return cls(name, **{k: float(v[0]) for k, v in params.items()})
-    return cls(name, **params, dims=dims)
 
 
 def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
@@ -242,14 +233,25 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
             etas[o.name] = eta
-            idx = pm.Data(f"idx_{o.name}", rows[o.name], dims=f"obs_{o.name}")
-            y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows[o.name]),
-                        dims=f"obs_{o.name}")
-            _likelihood(o, eta[idx], log_exposure[idx], y, resolved)
+            if o.name == spec.latent_outcome:  # the classifier's errors, if modelled
+                eta = observed_statement_predictor(spec, eta, resolved)
+            _likelihood(o, eta, rows[o.name], frame, log_exposure, resolved)
+        # further indicators of the latent intensity (bayes_alliance.models.measurement)
+        ind_etas = indicator_predictors(spec, latent_std, resolved)
+        for ind in spec.indicators:
+            ind_rows = observed_rows(ind, frame)
+            model.add_coord(f"obs_{ind.name}", ind_rows.tolist())
+            offset = log_exposure if ind.exposure else pt.zeros_like(log_exposure)
+            _likelihood(ind, ind_etas[ind.name], ind_rows, frame, offset, resolved)
     return ModelGraph(model, etas, latent_std, scale)
 
 
-def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors) -> None:
+def _likelihood(o: OutcomeSpec | IndicatorSpec, eta, rows: np.ndarray, frame: pd.DataFrame,
+                log_exposure, resolved: ResolvedPriors) -> None:
+    """The likelihood of ``o`` on its observed ``rows`` (``idx_<o>``, ``y_<o>`` inputs)."""
+    idx = pm.Data(f"idx_{o.name}", rows, dims=f"obs_{o.name}")
+    y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows), dims=f"obs_{o.name}")
+    eta, log_exposure = eta[idx], log_exposure[idx]
     fam = family(o.family)
     aux = {a.name: _prior_var(a.variable(o.name), resolved, a.name, [(o.name,)])
            for a in fam.aux}

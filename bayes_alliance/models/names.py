@@ -19,7 +19,7 @@ import numpy as np
 from bayes_alliance.constants import OUTCOME
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
-from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.spec import MISCLASSIFICATION_PARAMETERS, ModelSpec
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,14 @@ def readable_cells(spec: ModelSpec) -> list[Cell]:
     cells += [Cell(aux.readable(o.name), aux.variable(o.name))
               for o in spec.outcomes for aux in family(o.family).aux]
     cells += [Cell(f"sd_year[{o}]", "sd_year", ((OUTCOME, o),)) for o in names]
+    for ind in spec.indicators:  # measurement model (bayes_alliance.models.measurement)
+        loading = ind.loading_family
+        cells += [Cell(f"intercept[{ind.name}]", f"intercept_{ind.name}"),
+                  Cell(f"{loading}[{ind.name}]", f"{loading}_{ind.name}")]
+        cells += [Cell(aux.readable(ind.name), aux.variable(ind.name))
+                  for aux in family(ind.family).aux]
+    if spec.misclassification:
+        cells += [Cell(f"{p}[{spec.latent_outcome}]", p) for p in MISCLASSIFICATION_PARAMETERS]
     return cells
 
 
