@@ -1,0 +1,189 @@
+r"""Real-data evidence for the measurement model (issue 13; issue 17's root cause).
+
+Two pieces, written under ``reports/validation/measurement/``:
+
+* :func:`anchor_evidence`: how much each candidate indicator says about the
+  latent intensity's structural equation on the real panel, from maximum-
+  likelihood GLMs of the indicator (its family's link) on the latent outcome's
+  standardised terms and ally dummies: the share of the null deviance explained
+  by the ally dummies plus the terms (:math:`1 - D_{full}/D_0`), by the terms
+  alone, and the Wald :math:`\chi^2_4` of the terms' slopes within allies
+  (:math:`\hat b^\top \hat V^{-1} \hat b`), on the allies whose indicator varies
+  (a constant one makes the ML ally effect infinite). The anchor should carry the most
+  information, so that the sign it fixes is the data's, not the prior's.
+* :func:`fit_record`: the sampler health of one fit (R-hat, bulk/tail ESS,
+  divergences, each chain's mean log density and its gap below the best chain
+  in within-chain sds, :func:`~bayes_alliance.convergence.logp_gaps`) and, per
+  chain, the means of the loadings and the reassurance effects: a
+  sign-reversed mode shows up as chains whose reassurance effects and free
+  loadings have opposite signs.
+
+Run ``python -m bayes_alliance.validation.measurement --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayes_alliance.convergence import logp_gaps
+from bayes_alliance.io import write_text_atomic
+from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.models.spec import ModelSpec, load_spec
+
+#: the indicators compared for the anchor: panel column -> family of the GLM
+CANDIDATES: dict[str, str] = {
+    "troops_present": "bernoulli", "visits_president": "poisson",
+    "visits_received": "poisson", "visits_secretary": "poisson",
+    "exercises_us": "poisson", "troops_cut": "bernoulli",
+}
+
+
+def anchor_evidence(spec: ModelSpec, frame: pd.DataFrame,
+                    candidates: dict[str, str] | None = None) -> dict[str, dict[str, float]]:
+    """Information of each candidate indicator (and the statements) about the latent's terms.
+
+    Parameters
+    ----------
+    spec
+        A spec with a latent outcome (its terms are the structural equation's).
+    frame
+        The panel.
+    candidates
+        Column -> ``"bernoulli"`` or ``"poisson"`` (default :data:`CANDIDATES`).
+    """
+    import statsmodels.api as sm
+
+    latent = spec.outcome(spec.latent_outcome)
+    terms = list(latent.covariate_terms)
+    z = frame[terms].apply(lambda c: (c - c.mean()) / c.std())
+    dummies = pd.get_dummies(frame["ally"], drop_first=True, dtype=float)
+    columns = {**(candidates or CANDIDATES), latent.column: "negative_binomial"}
+    out: dict[str, dict[str, float]] = {}
+    for column, fam in columns.items():
+        ok = frame[column].notna()
+        if column == latent.column and latent.exposure:
+            ok &= frame[latent.exposure] >= 1
+        # allies whose indicator never varies make the ML ally effect infinite: left out
+        varies = frame.loc[ok].groupby("ally", observed=True)[column].transform("nunique") > 1
+        ok &= varies.reindex(frame.index, fill_value=False)
+        y = frame.loc[ok, column].to_numpy(float)
+        offset = (np.log(frame.loc[ok, latent.exposure].to_numpy(float))
+                  if column == latent.column and latent.exposure else None)
+        glm_family = {"bernoulli": sm.families.Binomial(), "poisson": sm.families.Poisson(),
+                      "negative_binomial": sm.families.NegativeBinomial()}[fam]
+
+        def fit(design: pd.DataFrame, y=y, ok=ok, offset=offset, glm_family=glm_family) -> Any:
+            rows = design.loc[ok]
+            rows = rows.loc[:, rows.nunique() > 1]  # allies without rows here: no dummy
+            x = sm.add_constant(rows.to_numpy(float), has_constant="add")
+            return sm.GLM(y, x, family=glm_family, offset=offset).fit()
+
+        null = fit(pd.DataFrame(index=frame.index))
+        full = fit(pd.concat([z, dummies], axis=1))
+        slopes = fit(z)
+        b = full.params[1:1 + len(terms)]
+        cov = full.cov_params()[1:1 + len(terms), 1:1 + len(terms)]
+        out[column] = {
+            "rows": int(ok.sum()), "nonzero": int((y > 0).sum()),
+            "allies": int(frame.loc[ok, "ally"].nunique()),
+            "deviance_explained_ally_and_terms": round(1 - full.deviance / null.deviance, 3),
+            "deviance_explained_terms": round(1 - slopes.deviance / null.deviance, 3),
+            "wald_chi2_terms_within_ally": round(float(b @ np.linalg.solve(cov, b)), 1),
+        }
+    return out
+
+
+def _per_chain(params: Any, names: list[str]) -> dict[str, list[float]]:
+    return {n: [round(float(v), 3) for v in params[n].mean("draw").values] for n in names}
+
+
+def fit_record(result: Any) -> dict[str, Any]:
+    """Sampler health and per-chain means of the measurement parameters of one fit."""
+    summary = result.summary()
+    stats = result.idata["sample_stats"]
+    name = next(n for n in ("logp", "lp") if n in stats)
+    lp = np.asarray(stats[name].transpose("chain", "draw"), float)
+    diag = result.diagnostics()
+    watched = [p for p in summary.index
+               if "loading" in p or p.endswith(", reassurance]") or p.startswith(
+                   ("recall", "false_positive"))]
+    return {
+        "divergences": int(np.sum(diag.divergences_per_chain)),
+        "max_rhat": round(float(summary["r_hat"].max()), 4),
+        "min_ess_bulk": round(float(summary["ess_bulk"].min()), 1),
+        "min_ess_tail": round(float(summary["ess_tail"].min()), 1),
+        "chain_mean_logp": [round(float(x), 1) for x in lp.mean(axis=1)],
+        "logp_gap_sds": [round(float(x), 2) for x in logp_gaps(stats)],
+        "problems": list(diag.problems),
+        "parameters": {p: {"mean": round(float(summary.loc[p, "mean"]), 3),
+                           "sd": round(float(summary.loc[p, "sd"]), 3),
+                           "r_hat": round(float(summary.loc[p, "r_hat"]), 3)}
+                       for p in watched},
+        "chain_means": _per_chain(result.parameters(), watched),
+    }
+
+
+def indicator_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Observed rows and nonzero rows of each indicator, overall and per decade."""
+    out = {}
+    for ind in (spec.outcome(spec.latent_outcome), *spec.indicators):
+        col = frame[ind.column]
+        ok = col.notna()
+        decade = (frame["year"] // 10 * 10).astype(str) + "s"
+        nonzero = (col > 0) & ok
+        out[ind.name] = {"column": ind.column, "family": ind.family, "rows": int(ok.sum()),
+                         "nonzero": int(nonzero.sum()),
+                         "nonzero_by_decade": nonzero.groupby(decade).sum().astype(int).to_dict()}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fit a spec on the real panel under several prior sets and seeds; write the evidence.
+
+    ``anchor.json`` is rewritten every run; a ``fit-<priors>-<seed>.json`` already
+    there is kept (a long run can be resumed). ``--priors`` without names: anchor only.
+    """
+    import bayes_alliance.fit  # noqa: F401  (binds AllianceModel.fit)
+
+    parser = argparse.ArgumentParser(prog="python -m bayes_alliance.validation.measurement",
+                                     description=main.__doc__)
+    parser.add_argument("--spec", default="joint-real-measured")
+    parser.add_argument("--panel", default="real")
+    parser.add_argument("--priors", nargs="*", default=["weak", "theory"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--tune", type=int, default=1000)
+    parser.add_argument("--out", default="reports/validation/measurement")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    spec = load_spec(args.spec)
+    first = AllianceModel.from_spec(spec, args.panel)
+    evidence = {"anchor": anchor_evidence(first.spec, first.panel.frame),
+                "indicators": indicator_summary(first.spec, first.panel.frame)}
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "anchor.json", json.dumps(evidence, indent=1) + "\n", force=True)
+    for priors in args.priors:
+        for seed in args.seeds:
+            path = out / f"fit-{priors}-{seed}.json"
+            if path.exists():
+                continue
+            model = AllianceModel.from_spec(spec, args.panel, priors)
+            result = model.fit(draws=args.draws, tune=args.tune, chains=4, random_seed=seed,
+                               cores=1, prior_draws=0, predictive=False)
+            record = {"spec": spec.name, "priors": priors, "seed": seed, "draws": args.draws,
+                      "tune": args.tune, "chains": 4, "sampler": result.info["sampler"],
+                      "compile_s": result.info["compile_s"],
+                      "sampling_s": result.info["sampling_s"], **fit_record(result)}
+            write_text_atomic(path, json.dumps(record, indent=1) + "\n")
+            print(f"{path}: R-hat {record['max_rhat']}, gaps {record['logp_gap_sds']}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
