@@ -12,6 +12,7 @@ from bayes_alliance.errors import SpecError
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import load_prior_set, resolve_priors
 from bayes_alliance.models.spec import load_spec
+from bayes_alliance.validation.measurement import fit_record
 
 ALLIES = ["GFR", "JPN", "ROK", "UKG", "TUR", "ITA", "FRN", "NOR"]
 
@@ -170,3 +171,8 @@ def test_loadings_are_recovered_on_a_small_simulated_panel(skeleton):
     b = post["beta_reassure"].mean(("chain", "draw")).values
     assert b[0] > 0 > b[1]  # the latent's structural slopes keep their signs
     assert fit.diagnostics().max_rhat < 1.05
+    record = fit_record(fit)
+    shares = record["information_share"]
+    assert set(shares) == {"reassure", "garrison", "visits"}
+    assert sum(shares.values()) == pytest.approx(1.0, abs=1e-3) and min(shares.values()) > 0
+    assert len(record["chain_mean_logp"]) == 2 and "loading[visits]" in record["chain_means"]

@@ -33,7 +33,10 @@ import pandas as pd
 
 from bayes_alliance.convergence import logp_gaps
 from bayes_alliance.io import write_text_atomic
+from bayes_alliance.models.families import family
+from bayes_alliance.models.joint import observed_rows
 from bayes_alliance.models.model import AllianceModel
+from bayes_alliance.models.priors import resolve_priors
 from bayes_alliance.models.spec import ModelSpec, load_spec
 
 #: the indicators compared for the anchor: panel column -> family of the GLM
@@ -126,7 +129,66 @@ def fit_record(result: Any) -> dict[str, Any]:
                            "r_hat": round(float(summary.loc[p, "r_hat"]), 3)}
                        for p in watched},
         "chain_means": _per_chain(result.parameters(), watched),
+        "information_share": information_shares(result) if result.spec.indicators else {},
     }
+
+
+def information_shares(result: Any) -> dict[str, float]:
+    r"""Each indicator's share of the Fisher information about :math:`\tilde\rho`.
+
+    At the posterior means :math:`\bar\theta` (a point summary, not averaged over
+    draws), row :math:`it` of indicator :math:`j` carries
+    :math:`I_{j,it} = (\partial\mu_{j,it}/\partial\tilde\rho)^2 / \operatorname{Var}(y_{j,it})`
+    about the latent intensity: :math:`\lambda_j^2 p(1-p)` for a Bernoulli
+    indicator, :math:`(\lambda_j\mu)^2 / (\mu + \mu^2/\phi)` for a negative
+    binomial one (:math:`\mu` for Poisson). The statements' loading is the
+    scale :math:`s` and, with ``misclassification``, only the true part
+    :math:`e\,r\,e^{\eta_R}` of the mean moves with :math:`\tilde\rho`. The
+    shares are :math:`\sum_{it} I_{j,it}` over the observed rows, normalised.
+    """
+    spec = result.spec
+    model = AllianceModel(spec, result.panel, resolve_priors(spec, result.prior_set),
+                          result.scaling)
+    graph, frame = model.graph, result.panel.frame
+    post = result.idata["posterior"]
+    means = {v: post[v.name].mean(("chain", "draw")).values
+             for v in graph.model.free_RVs if v.name in post}
+    latent = np.asarray(graph.latent.eval(means))
+    lat = spec.outcome(spec.latent_outcome)
+    scale = float(graph.latent_scale.eval(means))
+    eta_r = np.asarray(graph.eta[lat.name].eval(means))
+
+    def mean_of(name: str) -> float:
+        return float(post[name].mean())
+
+    def info(fam: str, rows: np.ndarray, mu: np.ndarray, dmu: np.ndarray, aux: str) -> float:
+        kind = family(fam)
+        if kind.kind == "binary":
+            p = 1 / (1 + np.exp(-mu))  # mu is the logit here; dp/drho = loading p (1 - p)
+            return float(np.sum(dmu[rows] ** 2 * p[rows] * (1 - p[rows])))
+        var = mu[rows] + (mu[rows] ** 2 / mean_of(aux) if kind.aux else 0.0)
+        return float(np.sum(dmu[rows] ** 2 / var))
+
+    out = {}
+    rows = observed_rows(lat, frame)
+    exposure = frame[lat.exposure].to_numpy(float) if lat.exposure else np.ones(len(frame))
+    true_mean = exposure * np.exp(eta_r)
+    recall = mean_of("recall") if spec.misclassification else 1.0
+    false_pos = mean_of("false_positive") if spec.misclassification else 0.0
+    observed_mean = exposure * (recall * np.exp(eta_r) + false_pos)
+    out[lat.name] = info(lat.family, rows, observed_mean, recall * true_mean * scale,
+                         f"phi_{lat.name}")
+    for ind in spec.indicators:
+        loading = mean_of(f"{ind.loading_family}_{ind.name}")
+        eta = mean_of(f"intercept_{ind.name}") + loading * latent
+        rows = observed_rows(ind, frame)
+        if family(ind.family).kind == "binary":
+            out[ind.name] = info(ind.family, rows, eta, np.full(len(frame), loading), "")
+        else:
+            mu = np.exp(eta)
+            out[ind.name] = info(ind.family, rows, mu, loading * mu, f"phi_{ind.name}")
+    total = sum(out.values())
+    return {k: round(v / total, 4) for k, v in out.items()}
 
 
 def indicator_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
