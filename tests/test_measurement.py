@@ -12,6 +12,7 @@ from bayes_alliance.errors import SpecError
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import load_prior_set, resolve_priors
 from bayes_alliance.models.spec import load_spec
+from bayes_alliance.report.content import measurement_table
 from bayes_alliance.validation.measurement import fit_record
 
 ALLIES = ["GFR", "JPN", "ROK", "UKG", "TUR", "ITA", "FRN", "NOR"]
@@ -176,3 +177,7 @@ def test_loadings_are_recovered_on_a_small_simulated_panel(skeleton):
     assert set(shares) == {"reassure", "garrison", "visits"}
     assert sum(shares.values()) == pytest.approx(1.0, abs=1e-3) and min(shares.values()) > 0
     assert len(record["chain_mean_logp"]) == 2 and "loading[visits]" in record["chain_means"]
+    table = measurement_table(fit)
+    assert list(table.index) == ["reassure", "garrison", "visits"]
+    assert table.loc["garrison", "anchor"] and table.loc["garrison", "p_positive"] == 1.0
+    assert table.loc["visits", "hi"] < 0
