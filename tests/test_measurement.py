@@ -9,6 +9,7 @@ import pytest
 
 import bayes_alliance as ba
 from bayes_alliance.errors import SpecError
+from bayes_alliance.fit import fit_model
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import load_prior_set, resolve_priors
 from bayes_alliance.models.spec import load_spec
@@ -160,9 +161,8 @@ def test_loadings_are_recovered_on_a_small_simulated_panel(skeleton):
             "beta[reassure, threat]": 0.8, "beta[reassure, importance]": -0.6,
             "beta[milex, threat]": 0.2, "beta[milex, reassurance]": -0.3}
     frame, truth = gen.simulate(true, seed=11)
-    fit = AllianceModel.from_spec(spec, frame).fit(draws=300, tune=400, chains=2,
-                                                   random_seed=3, prior_draws=0,
-                                                   predictive=False)
+    fit = fit_model(AllianceModel.from_spec(spec, frame), draws=300, tune=400, chains=2,
+                    random_seed=3, prior_draws=0, predictive=False)
     post = fit.idata["posterior"]
     anchor = post["anchor_loading_garrison"].values.ravel()
     free = post["loading_visits"].values.ravel()
