@@ -181,3 +181,23 @@ def test_loadings_are_recovered_on_a_small_simulated_panel(skeleton):
     assert list(table.index) == ["reassure", "garrison", "visits"]
     assert table.loc["garrison", "anchor"] and table.loc["garrison", "p_positive"] == 1.0
     assert table.loc["visits", "hi"] < 0
+
+
+def test_a_latent_shift_moves_the_outcomes_of_a_measurement_spec(skeleton):
+    """Predictor and scenarios: a shift of the latent intensity moves milex by its slope."""
+    from dataclasses import replace
+
+    from bayes_alliance.models.joint import make_inputs
+    from bayes_alliance.models.predictor import Predictor
+
+    model = AllianceModel.from_spec(load_spec(_spec([GARRISON, VISITS])), skeleton)
+    predictor = Predictor(model.graph, model.spec)
+    draws = {n: np.asarray(pm.draw(model.pymc_model[n], draws=3, random_seed=i))
+             for i, n in enumerate(predictor.parameters)}
+    frame = model.panel.frame
+    inputs = make_inputs(model.spec, model.scaling, frame, model.panel.allies, model.panel.years)
+    base = predictor(draws, inputs, kind="eta")
+    shifted = predictor(draws, replace(inputs, latent_shift=np.full(len(frame), 0.5)), kind="eta")
+    slope = draws["beta_milex"][:, -1]  # the term 'reassurance'
+    np.testing.assert_allclose(shifted["milex"] - base["milex"],
+                               np.repeat(0.5 * slope[:, None], len(frame), axis=1), rtol=1e-6)
