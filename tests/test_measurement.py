@@ -201,3 +201,24 @@ def test_a_latent_shift_moves_the_outcomes_of_a_measurement_spec(skeleton):
     slope = draws["beta_milex"][:, -1]  # the term 'reassurance'
     np.testing.assert_allclose(shifted["milex"] - base["milex"],
                                np.repeat(0.5 * slope[:, None], len(frame), axis=1), rtol=1e-6)
+
+
+def test_the_mirror_image_changes_only_the_statements_and_the_anchor(skeleton):
+    """The sign-reversal symmetry that the anchor breaks (issue 17's minor mode)."""
+    from bayes_alliance.validation.measurement import mirror_point
+
+    model = AllianceModel.from_spec(load_spec(_spec([GARRISON, VISITS])), skeleton)
+    m = model.pymc_model
+    rng = np.random.default_rng(2)
+    point = {k: rng.normal(0, 0.5, np.shape(v)) for k, v in m.initial_point().items()}
+    mirror = mirror_point(model, point)
+    assert np.allclose(mirror["anchor_loading_garrison_log__"],
+                       point["anchor_loading_garrison_log__"])
+
+    def lp(name, values):
+        return float(m.compile_logp(vars=[m[name]])(values))
+
+    for unchanged in ("milex", "visits"):
+        assert lp(unchanged, mirror) == pytest.approx(lp(unchanged, point), rel=1e-10)
+    for changed in ("reassure", "garrison"):
+        assert abs(lp(changed, mirror) - lp(changed, point)) > 1e-3

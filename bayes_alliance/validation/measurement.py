@@ -191,6 +191,63 @@ def information_shares(result: Any) -> dict[str, float]:
     return {k: round(v / total, 4) for k, v in out.items()}
 
 
+def mirror_point(model: AllianceModel, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    r"""The sign-reversed image of ``point`` (values on the sampler's scale).
+
+    :math:`(\beta_R, u_R, \gamma, \lambda) \to -(\beta_R, u_R, \gamma, \lambda)`
+    for the latent's slopes and (non-centred) ally effects, every outcome's
+    reassurance terms and every *free* loading; the anchor's loading cannot change
+    sign and stays. Without indicators this image has the same likelihood for every
+    equation but the statements.
+    """
+    spec = model.spec
+    if spec.centered:
+        raise ValueError("mirror_point needs non-centred ally effects (z_ally)")
+    out = {k: np.array(v, copy=True) for k, v in point.items()}
+    r = spec.outcome_names.index(spec.latent_outcome)
+    z = next(k for k in out if k.startswith("z_ally"))
+    out[z][r] *= -1  # the zero-sum transform is linear: negating commutes with it
+    out[f"beta_{spec.latent_outcome}"] *= -1
+    for o in spec.outcomes:
+        n_cov = len(o.covariate_terms)
+        out[f"beta_{o.name}"][n_cov:] *= -1
+    for ind in spec.indicators:
+        if not ind.anchor:
+            out[f"loading_{ind.name}"] *= -1
+    return out
+
+
+def mirror_gap(model: AllianceModel, *, maxeval: int = 20000) -> dict[str, float]:
+    """How much lower the log density is at the mirror image of the posterior mode.
+
+    Finds the mode (L-BFGS from the model's initial point), evaluates the log
+    density at its :func:`mirror_point`, then climbs from the mirror image to the
+    nearest mode: when that stays sign-reversed (the latent slopes keep the mirror's
+    signs) the sign-reversed mode exists, and ``local_gap`` says how far below the
+    main one it sits.
+    """
+    import pymc as pm
+
+    m = model.pymc_model
+    names = [v.name for v in m.value_vars]
+    logp = m.compile_logp()
+    with m:
+        mode = pm.find_MAP(progressbar=False, maxeval=maxeval, include_transformed=True)
+        mode = {k: mode[k] for k in names}
+        mirror = mirror_point(model, mode)
+        local = pm.find_MAP(start=mirror, progressbar=False, maxeval=maxeval,
+                            include_transformed=True)
+    local = {k: local[k] for k in names}
+    beta = f"beta_{model.spec.latent_outcome}"
+    same_sign = float(np.mean(np.sign(local[beta]) == np.sign(mirror[beta])))
+    return {"logp_mode": round(float(logp(mode)), 2),
+            "logp_mirror": round(float(logp(mirror)), 2),
+            "mirror_gap": round(float(logp(mode) - logp(mirror)), 2),
+            "logp_local_mode_from_mirror": round(float(logp(local)), 2),
+            "local_gap": round(float(logp(mode) - logp(local)), 2),
+            "latent_slopes_still_reversed": same_sign}
+
+
 def indicator_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Observed rows and nonzero rows of each indicator, overall and per decade."""
     out = {}
