@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytensor
 
 from bayes_alliance.convergence import logp_gaps
 from bayes_alliance.io import write_text_atomic
@@ -153,10 +154,10 @@ def information_shares(result: Any) -> dict[str, float]:
     post = result.idata["posterior"]
     means = {v: post[v.name].mean(("chain", "draw")).values
              for v in graph.model.free_RVs if v.name in post}
-    latent = np.asarray(graph.latent.eval(means))
     lat = spec.outcome(spec.latent_outcome)
-    scale = float(graph.latent_scale.eval(means))
-    eta_r = np.asarray(graph.eta[lat.name].eval(means))
+    evaluate = pytensor.function(list(means), [graph.latent, graph.latent_scale,
+                                               graph.eta[lat.name]], on_unused_input="ignore")
+    latent, scale, eta_r = (np.asarray(x) for x in evaluate(*means.values()))
 
     def mean_of(name: str) -> float:
         return float(post[name].mean())
@@ -176,7 +177,7 @@ def information_shares(result: Any) -> dict[str, float]:
     recall = mean_of("recall") if spec.misclassification else 1.0
     false_pos = mean_of("false_positive") if spec.misclassification else 0.0
     observed_mean = exposure * (recall * np.exp(eta_r) + false_pos)
-    out[lat.name] = info(lat.family, rows, observed_mean, recall * true_mean * scale,
+    out[lat.name] = info(lat.family, rows, observed_mean, recall * true_mean * float(scale),
                          f"phi_{lat.name}")
     for ind in spec.indicators:
         loading = mean_of(f"{ind.loading_family}_{ind.name}")
