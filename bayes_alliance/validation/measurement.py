@@ -280,8 +280,9 @@ def indicator_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, dict[st
 def main(argv: list[str] | None = None) -> None:
     """Fit a spec on the real panel under several prior sets and seeds; write the evidence.
 
-    ``anchor.json`` is rewritten every run; a ``fit-<priors>-<seed>.json`` already
-    there is kept (a long run can be resumed). ``--priors`` without names: anchor only.
+    ``anchor.json`` (and ``mirror.json`` with ``--mirror``) is rewritten every run; a
+    ``fit-<priors>-<seed>.json`` already there is kept (a long run can be resumed).
+    ``--seeds`` without numbers: no fits.
     """
     import bayes_alliance.fit  # noqa: F401  (binds AllianceModel.fit)
 
@@ -290,7 +291,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spec", default="joint-real-measured")
     parser.add_argument("--panel", default="real")
     parser.add_argument("--priors", nargs="*", default=["weak", "theory"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--seeds", nargs="*", type=int, default=[1, 2, 3])
+    parser.add_argument("--mirror", nargs="*", default=[],
+                        help="specs whose mode is reflected under each prior set (mirror.json)")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--out", default="reports/validation/measurement")
@@ -302,6 +305,10 @@ def main(argv: list[str] | None = None) -> None:
                 "indicators": indicator_summary(first.spec, first.panel.frame)}
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "anchor.json", json.dumps(evidence, indent=1) + "\n", force=True)
+    if args.mirror:
+        mirror = {f"{name}/{priors}": mirror_gap(AllianceModel.from_spec(name, args.panel, priors))
+                  for name in args.mirror for priors in args.priors}
+        write_text_atomic(out / "mirror.json", json.dumps(mirror, indent=1) + "\n", force=True)
     for priors in args.priors:
         for seed in args.seeds:
             path = out / f"fit-{priors}-{seed}.json"
