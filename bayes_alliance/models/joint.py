@@ -49,6 +49,11 @@ evaluate it on new rows. :class:`ModelGraph` also returns :math:`\tilde\eta_R`
 and its denominator, so that a scenario's shift of the latent intensity by
 :math:`\delta_r` of its sd can be substituted into that same graph (the fitted
 graph itself has no shift input, so fits are unchanged by it).
+
+A spec's ``[[indicators]]`` add further measurements of :math:`\tilde\eta_R`
+(:mod:`bayes_alliance.models.measurement`: one likelihood and loading each, an
+anchor with a positive loading fixing the sign) and ``misclassification``
+the statement classifier's errors; without them the model is the one above.
 """
 
 from __future__ import annotations
