@@ -17,12 +17,14 @@ fact files and the builder's own code. One module per column group:
 ``build_inputs``       reading the registered sources and the curated fact tables
 ``build_allies``       who is an ally when (ATOP years, curated treaty allies)
 ``build_milex``        ``milex_gdp`` (SIPRI, spliced COW NMC fallback)
-``build_troops``       ``us_troops`` (Kane / legacy / rebuild, multiple counts found)
+``build_troops``       ``us_troops`` (Kane / legacy / rebuild, multiple counts found),
+                       ``troops_present``, ``troops_change``, ``troops_cut``
 ``build_threat``       ``threat`` (external) and ``threat_other`` components
 ``build_capacity``     ``exit_capacity``, ``importance``, ``gdp``, ``nuclear_level``
 ``build_retrench``     ``retrench`` (episodes by region, fall in US defence effort)
 ``build_outcomes``     ``intervene``, ``war``, ``exit_pursuit``, ``exit_onset``, ``hns``
 ``build_visits``       ``visits_president``, ``visits_secretary``, ``visits_received``
+``build_exercises``    ``exercises_us`` (joint exercises with the US, 1980-2010)
 ``build_text``         ``reassure``, ``exposure`` from the text measure
 ``build_codebook``     ``data/codebook.md`` from one table of column descriptions
 =====================  ============================================================
@@ -42,6 +44,7 @@ import pandas as pd
 from bayes_alliance.data.build_allies import alliance_years
 from bayes_alliance.data.build_capacity import capacity_components
 from bayes_alliance.data.build_codebook import ENTRIES
+from bayes_alliance.data.build_exercises import exercise_counts
 from bayes_alliance.data.build_inputs import COLUMNS as SOURCE_COLUMNS
 from bayes_alliance.data.build_inputs import Inputs, fact_files
 from bayes_alliance.data.build_milex import milex_gdp
@@ -168,7 +171,8 @@ def build_panel(source_dir: str | os.PathLike[str] | None = None,
     keys = alliance_years(inputs)
     df = keys.copy()
     for part in (milex_gdp, us_troops, threat_components, capacity_components,
-                 retrench_components, intervene, war, exit_pursuit, hns, visit_counts):
+                 retrench_components, intervene, war, exit_pursuit, hns, visit_counts,
+                 exercise_counts):
         df = df.merge(part(keys, inputs), on=["ally", "year"], how="left", validate="1:1")
     df = df.merge(exit_onset(df), on=["ally", "year"], how="left", validate="1:1")
     df = _indices(_fill_within_ally(df))

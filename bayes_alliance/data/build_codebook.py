@@ -260,6 +260,26 @@ ENTRIES: dict[str, Entry] = {
                              "visits of the ally's leaders to the US starting in the year, all "
                              "kinds (state, official, working, private); 0 when none",
                              "the ally's leaders received in the US", "count"),
+    "troops_present": Entry("troopdata (as us_troops)",
+                            "1 when us_troops >= 1 (thousand personnel: a garrison, not an "
+                            "embassy guard or advisory group), else 0",
+                            "US garrison on the ally's soil (reassurance indicator)", "0/1"),
+    "troops_change": Entry("troopdata (as us_troops)",
+                           "log(1 + us_troops) minus its value in the ally's previous year; "
+                           "missing in an ally's first year and after a gap",
+                           "change of the US force on the ally's soil (reassurance indicator)",
+                           "log points"),
+    "troops_cut": Entry("troopdata (as us_troops)",
+                        "1 when us_troops fell by >= 10% and >= 100 personnel from the ally's "
+                        "previous year, else 0; missing where troops_change is",
+                        "cut of the US force on the ally's soil (reassurance indicator)", "0/1"),
+    "exercises_us": Entry("Multinational Military Exercises v7 (D'Orazio & Galambos 2021), "
+                          "via troopdata",
+                          "distinct exercises with both the US (GW 2) and the ally in the "
+                          "year; missing outside 1980-2010 (the data's coverage), 0 inside it "
+                          "when none is listed",
+                          "joint military exercises with the US (reassurance indicator)",
+                          "count"),
     "imputed": Entry("builder", "semicolon list of components filled: within-ally "
                      "interpolation / nearest year (threat_ext_proximity, "
                      "threat_ext_capability, cinc, cinc_latent, gdp, gdp_pct_us, latent_pct_us, "

@@ -44,6 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "terrthreat": ("ccode", "year", "lterrthreat"),
     "history_travels": ("trip_id", "role", "start_date", "country_id"),
     "history_visits": ("visit_id", "start_date", "from_id"),
+    "mme_exercises": ("MMEID", "gwcode", "year"),
 }
 
 #: last year in which West Germany (COW 260) is the German state in the panel

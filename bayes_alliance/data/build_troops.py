@@ -34,14 +34,18 @@ import pandas as pd
 
 from bayes_alliance.data.build_inputs import Inputs, fact_table, unify_germany
 
-__all__ = ["MIN_REFERENCE", "MULTIPLE_TOLERANCE", "detect_multiples", "non_protective_years",
-           "troop_series", "us_troops"]
+__all__ = ["CUT_SHARE", "GARRISON", "MIN_REFERENCE", "MULTIPLE_TOLERANCE", "detect_multiples",
+           "non_protective_years", "troop_indicators", "troop_series", "us_troops"]
 
 #: relative tolerance around an integer multiple of the reference value
 MULTIPLE_TOLERANCE = 0.05
 #: smallest reference (personnel) for which a ratio is judged
 MIN_REFERENCE = 100
 MULTIPLES = (2, 3, 4)
+#: smallest force (thousands of personnel) counted as a garrison in ``troops_present``
+GARRISON = 1.0
+#: smallest relative fall of the force counted in ``troops_cut``
+CUT_SHARE = 0.1
 
 
 def detect_multiples(value: pd.Series, reference: pd.Series) -> pd.Series:
@@ -133,13 +137,45 @@ def us_troops(keys: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     excluded = pd.Series([(c, y) in sites for c, y in
                           zip(rows["ccode"], rows["year"], strict=True)], index=rows.index)
     source = np.where(excluded, "not_protective", source)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "ally": rows["ally"], "year": rows["year"],
         "us_troops": reported.where(~excluded, 0.0),
         "us_troops_source": pd.Series(source, index=rows.index, dtype="string"),
         "troops_multiple": rows["multiple"],
         "us_troops_reported": reported,
     })
+    return pd.concat([out, troop_indicators(out)], axis=1)
+
+
+def troop_indicators(troops: pd.DataFrame) -> pd.DataFrame:
+    r"""Presence and change of US forces, indicators of reassurance (measurement model).
+
+    * ``troops_present``: 1 when ``us_troops`` >= :data:`GARRISON` thousand (a
+      garrison, not an embassy guard or advisory group), else 0;
+    * ``troops_change``: :math:`\log(1 + T_t) - \log(1 + T_{t-1})`, ``us_troops``
+      :math:`T` in thousands, against the same ally's previous year; missing in an
+      ally's first year and after a gap in its alliance years;
+    * ``troops_cut``: 1 when the force fell by at least :data:`CUT_SHARE` of the
+      previous year's and by at least :data:`MIN_REFERENCE` personnel, else 0;
+      missing where ``troops_change`` is.
+
+    Parameters
+    ----------
+    troops
+        ``ally``, ``year`` and ``us_troops`` (thousands), one row per ally-year.
+    """
+    order = troops.sort_values(["ally", "year"])
+    previous = order.groupby("ally", observed=True)[["year", "us_troops"]].shift(1)
+    follows = previous["year"] == order["year"] - 1
+    before = previous["us_troops"].where(follows)
+    now = order["us_troops"]
+    cut = ((before - now) >= CUT_SHARE * before) & ((before - now) * 1000 >= MIN_REFERENCE)
+    out = pd.DataFrame({
+        "troops_present": (now >= GARRISON).astype(int),
+        "troops_change": np.log1p(now) - np.log1p(before),
+        "troops_cut": pd.array(cut.astype(int).where(follows), dtype="Int64"),
+    }, index=order.index)
+    return out.loc[troops.index]
 
 
 def non_protective_years() -> set[tuple[int, int]]:

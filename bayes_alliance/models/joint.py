@@ -54,6 +54,11 @@ The time-structure options of a spec - period intercepts in place of the year
 effects :math:`y_{kt}`, an AR(1) error of a continuous outcome and random
 intercepts by a label column such as ``war`` - are built by
 :mod:`bayes_alliance.models.time_structure`, which gives their equations.
+
+A spec's ``[[indicators]]`` add further measurements of :math:`\tilde\eta_R`
+(:mod:`bayes_alliance.models.measurement`: one likelihood and loading each, an
+anchor with a positive loading fixing the sign) and ``misclassification``
+the statement classifier's errors; without them the model is the one above.
 """
 
 from __future__ import annotations
@@ -69,9 +74,9 @@ from bayes_alliance.constants import ALLY, OUTCOME, YEAR
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.models.design import Scaling, covariate_matrix, latent_multipliers
 from bayes_alliance.models.families import family
-from bayes_alliance.models.priors import ResolvedPriors
-from bayes_alliance.models.priors import prior_variable as _prior_var
-from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
+from bayes_alliance.models.measurement import indicator_predictors, observed_statement_predictor
+from bayes_alliance.models.priors import ResolvedPriors, prior_variable
+from bayes_alliance.models.spec import IndicatorSpec, ModelSpec, OutcomeSpec
 from bayes_alliance.models.time_structure import (
     Serial,
     group_effects,
@@ -203,14 +208,14 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
              for o in spec.outcomes}
         G = {o: pm.Data(f"G_{o}", g, dims="obs") for o, g in inputs.G.items()}
 
-        intercept = _prior_var("intercept", resolved, "intercept", [(n,) for n in names],
+        intercept = prior_variable("intercept", resolved, "intercept", [(n,) for n in names],
                                dims=OUTCOME)
         # standardised ally effects, centred over allies (sum to zero) so that the
         # intercepts and the ally effects do not trade off against each other
         if not spec.centered:
             z = pm.ZeroSumNormal("z_ally", sigma=1.0, dims=(OUTCOME, ALLY)).T
         if spec.correlated and k >= 2:
-            sd_dist = _prior_var("", resolved, "sd_ally", [(n,) for n in names], dist_only=True)
+            sd_dist = prior_variable("", resolved, "sd_ally", [(n,) for n in names], dist_only=True)
             packed = pm.LKJCholeskyCov("chol_ally", n=k, eta=spec.lkj_eta, sd_dist=sd_dist,
                                        compute_corr=False)
             chol = pm.math.expand_packed_triangular(k, packed, lower=True)
@@ -224,7 +229,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             else:
                 u = pm.Deterministic("u_ally", z @ chol.T, dims=(ALLY, OUTCOME))
         else:
-            sd = _prior_var("sd_ally", resolved, "sd_ally", [(n,) for n in names], dims=OUTCOME)
+            sd = prior_variable("sd_ally", resolved, "sd_ally", [(n,) for n in names], dims=OUTCOME)
             if spec.centered:
                 a = pm.Normal("a_ally", mu=intercept, sigma=sd, dims=(ALLY, OUTCOME))
                 u = pm.Deterministic("u_ally", a - intercept, dims=(ALLY, OUTCOME))
@@ -233,7 +238,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
 
         year_eff = None
         if spec.year_effects == "iid":
-            sd_year = _prior_var("sd_year", resolved, "sd_year", [(n,) for n in names],
+            sd_year = prior_variable("sd_year", resolved, "sd_year", [(n,) for n in names],
                                  dims=OUTCOME)
             yz = pm.ZeroSumNormal("z_year", sigma=1.0, dims=(OUTCOME, YEAR))
             year_eff = pm.Deterministic("year_effect", sd_year[:, None] * yz, dims=(OUTCOME, YEAR))
@@ -242,7 +247,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
 
         beta = {}
         for o in spec.outcomes:
-            beta[o.name] = _prior_var(f"beta_{o.name}", resolved, "beta",
+            beta[o.name] = prior_variable(f"beta_{o.name}", resolved, "beta",
                                       [(o.name, t) for t in o.terms], dims=f"term_{o.name}")
 
         latent_std = scale = None
@@ -258,27 +263,39 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
 
         etas = {}
         for j, o in enumerate(spec.outcomes):
-            n_cov = len(o.covariate_terms)
-            eta = intercept[j] + u[ally_idx, j] + X[o.name] @ beta[o.name][:n_cov]
+            # the terms' own positions: a spec may list 'reassurance' terms anywhere
+            cov_pos = [o.terms.index(t) for t in o.covariate_terms]
+            eta = intercept[j] + u[ally_idx, j] + X[o.name] @ beta[o.name][cov_pos]
             if o.latent_terms:
-                eta = eta + latent_std * (M[o.name] @ beta[o.name][n_cov:])
+                lat_pos = [o.terms.index(t) for t in o.latent_terms]
+                eta = eta + latent_std * (M[o.name] @ beta[o.name][lat_pos])
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
             if o.group_effects:
                 eta = eta + group_effects(o, resolved, levels[o.name])[G[o.name]]
             etas[o.name] = eta
-            idx = pm.Data(f"idx_{o.name}", rows[o.name], dims=f"obs_{o.name}")
-            y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows[o.name]),
-                        dims=f"obs_{o.name}")
+            if o.name == spec.latent_outcome:  # the classifier's errors, if modelled
+                eta = observed_statement_predictor(spec, eta, resolved)
             serial = Serial.create(o, resolved, frame, rows[o.name]) if o.ar1 else None
-            _likelihood(o, eta[idx], log_exposure[idx], y, resolved, serial)
+            _likelihood(o, eta, rows[o.name], frame, log_exposure, resolved, serial)
+        # further indicators of the latent intensity (bayes_alliance.models.measurement)
+        ind_etas = indicator_predictors(spec, latent_std, resolved)
+        for ind in spec.indicators:
+            ind_rows = observed_rows(ind, frame)
+            model.add_coord(f"obs_{ind.name}", ind_rows.tolist())
+            offset = log_exposure if ind.exposure else pt.zeros_like(log_exposure)
+            _likelihood(ind, ind_etas[ind.name], ind_rows, frame, offset, resolved)
     return ModelGraph(model, etas, latent_std, scale)
 
 
-def _likelihood(o: OutcomeSpec, eta, log_exposure, y, resolved: ResolvedPriors,
-                serial: Serial | None = None) -> None:
+def _likelihood(o: OutcomeSpec | IndicatorSpec, eta, rows: np.ndarray, frame: pd.DataFrame,
+                log_exposure, resolved: ResolvedPriors, serial: Serial | None = None) -> None:
+    """The likelihood of ``o`` on its observed ``rows`` (``idx_<o>``, ``y_<o>`` inputs)."""
+    idx = pm.Data(f"idx_{o.name}", rows, dims=f"obs_{o.name}")
+    y = pm.Data(f"y_{o.name}", observed_values(o, frame, rows), dims=f"obs_{o.name}")
+    eta, log_exposure = eta[idx], log_exposure[idx]
     fam = family(o.family)
-    aux = {a.name: _prior_var(a.variable(o.name), resolved, a.name, [(o.name,)])
+    aux = {a.name: prior_variable(a.variable(o.name), resolved, a.name, [(o.name,)])
            for a in fam.aux}
     if serial is not None:  # AR(1): y_t | y_{t-1} (models.time_structure)
         eta, aux = serial.condition(eta, y, aux)

@@ -179,8 +179,9 @@ class AllianceModel:
         Returns
         -------
         frame
-            The panel with each outcome column replaced by simulated values on
-            the rows where it is observed (other rows stay missing).
+            The panel with each outcome (and indicator) column replaced by
+            simulated values on the rows where it is observed (other rows stay
+            missing).
         truth
             Every parameter value used, including the drawn ally effects.
         """
@@ -194,14 +195,15 @@ class AllianceModel:
         with pm.do(m, fixed) as do_model:
             wanted = [v for v in do_model.free_RVs + do_model.deterministics
                       if v.name not in ("year_effect",)]
-            names = [v.name for v in wanted] + list(self.outcome_names)
-            rvs = wanted + [do_model[o] for o in self.outcome_names]
+            observed = [*self.outcome_names, *(i.name for i in self.spec.indicators)]
+            names = [v.name for v in wanted] + observed
+            rvs = wanted + [do_model[o] for o in observed]
             draws = pm.draw(rvs, random_seed=seed)
         values = dict(zip(names, draws, strict=True))
         truth = {**{k: np.asarray(v) for k, v in fixed.items()},
-                 **{k: np.asarray(v) for k, v in values.items() if k not in self.outcome_names}}
+                 **{k: np.asarray(v) for k, v in values.items() if k not in observed}}
         frame = self.panel.frame.copy()
-        for o in self.spec.outcomes:
+        for o in (*self.spec.outcomes, *self.spec.indicators):
             rows = observed_rows(o, frame)
             y = family(o.family).inverse_transform(values[o.name])
             col = np.full(len(frame), np.nan)

@@ -20,7 +20,7 @@ import numpy as np
 from bayes_alliance.constants import OUTCOME
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
-from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.spec import MISCLASSIFICATION_PARAMETERS, ModelSpec
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,14 @@ def readable_cells(spec: ModelSpec) -> list[Cell]:
     cells += [Cell(f"rho[{o.name}]", f"rho_{o.name}") for o in spec.outcomes if o.ar1]
     cells += [Cell(f"sd_group[{o.name}]", f"sd_group_{o.name}")
               for o in spec.outcomes if o.group_effects]
+    for ind in spec.indicators:  # measurement model (bayes_alliance.models.measurement)
+        loading = ind.loading_family
+        cells += [Cell(f"intercept[{ind.name}]", f"intercept_{ind.name}"),
+                  Cell(f"{loading}[{ind.name}]", f"{loading}_{ind.name}")]
+        cells += [Cell(aux.readable(ind.name), aux.variable(ind.name))
+                  for aux in family(ind.family).aux]
+    if spec.misclassification:
+        cells += [Cell(f"{p}[{spec.latent_outcome}]", p) for p in MISCLASSIFICATION_PARAMETERS]
     return cells
 
 

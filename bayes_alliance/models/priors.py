@@ -32,7 +32,7 @@ import pymc as pm
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import aux_parameters
 from bayes_alliance.models.families import family as outcome_family
-from bayes_alliance.models.spec import ModelSpec, is_finite_number
+from bayes_alliance.models.spec import MISCLASSIFICATION_PARAMETERS, ModelSpec, is_finite_number
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 #: parameter family -> allowed distributions
@@ -44,6 +44,13 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "period": ("Normal",),
     "rho": ("Normal",),
     "sd_group": ("HalfNormal", "Exponential", "Gamma"),
+    # measurement model (bayes_alliance.models.measurement): free loadings, and the
+    # anchor indicator's loading, positive by construction
+    "loading": ("Normal",),
+    "anchor_loading": ("Gamma", "HalfNormal", "Exponential"),
+    # the statement classifier's recall and false-positive rate (misclassification = true)
+    "recall": ("Beta",),
+    "false_positive": ("Beta",),
     **{name: aux.dists for name, aux in aux_parameters().items()},
 }
 DIST_PARAMS: dict[str, tuple[str, ...]] = {
@@ -51,6 +58,7 @@ DIST_PARAMS: dict[str, tuple[str, ...]] = {
     "HalfNormal": ("sigma",),
     "Exponential": ("lam",),
     "Gamma": ("alpha", "beta"),
+    "Beta": ("alpha", "beta"),
 }
 #: prior families named after one outcome before the family registry; runs saved
 #: with them still resolve, prior files must use the new names
@@ -114,6 +122,23 @@ class ResolvedPriors:
                             f"distributions {sorted(dists)}; one variable takes one family")
         dist = dists.pop()
         return dist, {k: np.array([p.param(k) for p in priors]) for k in DIST_PARAMS[dist]}
+
+
+def prior_variable(name: str, resolved: ResolvedPriors, family: str,
+                   index: list[tuple[str, ...]], dims: str | tuple[str, ...] | None = None, *,
+                   dist_only: bool = False) -> Any:
+    """The PyMC variable ``name`` with the resolved priors of cells ``index`` of ``family``.
+
+    ``dims=None`` gives a scalar (one cell); ``dist_only`` an unnamed ``.dist``
+    of one element per cell (e.g. the sd distribution of an LKJ prior).
+    """
+    dist, params = resolved.arrays(family, index)
+    cls = getattr(pm, dist)
+    if dist_only:
+        return cls.dist(**params, shape=len(index))
+    if dims is None:  # one cell: a scalar parameter
+        return cls(name, **{k: float(v[0]) for k, v in params.items()})
+    return cls(name, **params, dims=dims)
 
 
 def available_prior_sets() -> list[str]:
@@ -231,9 +256,15 @@ def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
         cells["rho"] = [(o.name,) for o in spec.outcomes if o.ar1]
     if any(o.group_effects for o in spec.outcomes):
         cells["sd_group"] = [(o.name,) for o in spec.outcomes if o.group_effects]
-    for o in spec.outcomes:
+    for o in (*spec.outcomes, *spec.indicators):
         for aux in outcome_family(o.family).aux:
             cells.setdefault(aux.name, []).append((o.name,))
+    if spec.indicators:
+        cells["intercept"] += [(i.name,) for i in spec.indicators]
+        cells["loading"] = [(i.name,) for i in spec.indicators if not i.anchor]
+        cells["anchor_loading"] = [(i.name,) for i in spec.indicators if i.anchor]
+    if spec.misclassification:
+        cells.update({p: [(spec.latent_outcome,)] for p in MISCLASSIFICATION_PARAMETERS})
     return cells
 
 
@@ -269,21 +300,3 @@ def resolve_priors(spec: ModelSpec, priors: str | os.PathLike[str] | PriorSet) -
                     f"'{family}[{', '.join(index)}]'")
     resolved.unused = sorted(sel for sel, _ in prior_set.priors if sel not in used)
     return resolved
-
-
-def prior_variable(name: str, resolved: ResolvedPriors, family: str,
-                   index: list[tuple[str, ...]], dims: str | tuple[str, ...] | None = None,
-                   *, dist_only: bool = False) -> Any:
-    """The PyMC variable ``name`` with the resolved priors of the cells ``index``.
-
-    Must be called inside a model context (unless ``dist_only``, which returns an
-    unnamed ``.dist`` of length ``len(index)``). Without ``dims`` the variable is
-    a scalar: the one cell's prior.
-    """
-    dist, params = resolved.arrays(family, index)
-    cls = getattr(pm, dist)
-    if dist_only:
-        return cls.dist(**params, shape=len(index))
-    if dims is None:  # one cell: a scalar parameter
-        return cls(name, **{k: float(v[0]) for k, v in params.items()})
-    return cls(name, **params, dims=dims)

@@ -35,13 +35,18 @@ from bayes_alliance.models.families import FAMILIES, exposure_families, family
 from bayes_alliance.resources import read_shipped_toml, shipped_names
 
 TRANSFORMS = ("identity", "log", "log1p")
+#: parameters of ``misclassification = true``: the statement classifier's recall and
+#: false-positive rate (prior families and variable names)
+MISCLASSIFICATION_PARAMETERS = ("recall", "false_positive")
 YEAR_EFFECT_KINDS = ("none", "iid", "period")
 LATENT = "reassurance"
 
 _TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "ally_effects",
-             "year_effects", "outcomes", "latent_outcome", "all_covariates"}
+             "year_effects", "outcomes", "latent_outcome", "all_covariates", "indicators",
+             "misclassification"}
 _OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional", "ar1",
                  "group_effects"}
+_INDICATOR_KEYS = {"name", "column", "family", "exposure", "anchor"}
 _ALLY_KEYS = {"correlated", "lkj_eta", "centered"}
 #: ``centered = "auto"`` centres the ally effects when, for every count or
 #: continuous outcome, the median ally has at least this many observed rows.
@@ -80,6 +85,27 @@ class OutcomeSpec:
 
 
 @dataclass(frozen=True)
+class IndicatorSpec:
+    r"""One further indicator of the latent reassurance intensity (measurement model).
+
+    Its linear predictor is :math:`\alpha_j + \lambda_j \tilde\eta_R`; the
+    ``anchor`` indicator's loading is positive by construction
+    (:mod:`bayes_alliance.models.measurement`).
+    """
+
+    name: str
+    column: str
+    family: str
+    exposure: str | None = None
+    anchor: bool = False
+
+    @property
+    def loading_family(self) -> str:
+        """Prior family (and variable prefix) of the loading: ``anchor_loading`` or ``loading``."""
+        return "anchor_loading" if self.anchor else "loading"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A validated model spec."""
 
@@ -95,6 +121,8 @@ class ModelSpec:
     latent_outcome: str | None = "reassure"
     year_breaks: tuple[int, ...] = ()  # first years of the 2nd, 3rd, ... period ("period")
     schema_version: int = 1
+    indicators: tuple[IndicatorSpec, ...] = ()
+    misclassification: bool = False
 
     @property
     def outcome_names(self) -> tuple[str, ...]:
@@ -130,11 +158,17 @@ class ModelSpec:
         named = (c for c in ALL_COVARIATES if c in used)
         return (*named, *(c for c in used if c not in ALL_COVARIATES))
 
+    @property
+    def anchor(self) -> IndicatorSpec | None:
+        """The indicator whose loading is positive by construction (None without indicators)."""
+        return next((i for i in self.indicators if i.anchor), None)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec.
 
-        The time-structure fields (``year_breaks``, ``ar1``, ``group_effects``) are
-        left out at their defaults, so a spec without them keeps the dict and the
+        The time-structure fields (``year_breaks``, ``ar1``, ``group_effects``) and
+        the measurement fields (``indicators``, ``misclassification``) are left out
+        at their defaults, so a spec without them keeps the dict and the
         :meth:`hash` it had before they existed.
         """
         d = asdict(self)
@@ -144,6 +178,10 @@ class ModelSpec:
             for key, default in (("ar1", False), ("group_effects", None)):
                 if o[key] == default:
                     del o[key]
+        if not self.indicators:
+            del d["indicators"]
+        if not self.misclassification:
+            del d["misclassification"]
         return d
 
     @classmethod
@@ -154,6 +192,7 @@ class ModelSpec:
                               for o in d["outcomes"])
         d["transforms"] = tuple(tuple(t) for t in d["transforms"])
         d["year_breaks"] = tuple(d.get("year_breaks", ()))
+        d["indicators"] = tuple(IndicatorSpec(**i) for i in d.get("indicators", ()))
         return cls(**d)
 
     def hash(self) -> str:
@@ -206,9 +245,7 @@ class ModelSpec:
 
 
 def _replace_outcomes(spec: ModelSpec, outcomes: tuple[OutcomeSpec, ...]) -> ModelSpec:
-    d = spec.to_dict()
-    d["outcomes"] = [asdict(o) for o in outcomes]
-    return ModelSpec.from_dict(d)
+    return replace(spec, outcomes=outcomes)
 
 
 def _unknown(kind: str, keys: set[str] | list[str], valid: set[str] | tuple[str, ...],
@@ -291,9 +328,7 @@ def _parse_outcome(o: Any, here: str) -> OutcomeSpec:
             raise SpecError(f"{here}: missing required key '{key}'")
     name = _text(o["name"], "'name'", here)
     column = _text(o["column"], "'column'", here)
-    fam = _text(o["family"], "'family'", here)
-    if fam not in FAMILIES:
-        _unknown("family", {fam}, tuple(FAMILIES), here)
+    fam, exposure = _family_and_exposure(o, here)
     terms = _typed(o["terms"], list, "'terms'", here,
                    "a list of term strings, e.g. [\"threat\", \"threat:retrench\"]")
     parsed: list[str] = []
@@ -306,12 +341,6 @@ def _parse_outcome(o: Any, here: str) -> OutcomeSpec:
         if norm in parsed:
             raise SpecError(f"{here}: term '{norm}' is listed twice in 'terms'")
         parsed.append(norm)
-    exposure = o.get("exposure")
-    if exposure is not None:
-        _text(exposure, "'exposure'", here)
-        if not FAMILIES[fam].uses_exposure:
-            raise SpecError(f"{here}: 'exposure' only applies to the families "
-                            f"{', '.join(exposure_families())}")
     optional = _typed(o.get("optional", False), bool, "'optional'", here, "true or false")
     ar1 = _typed(o.get("ar1", False), bool, "'ar1'", here, "true or false")
     if ar1 and FAMILIES[fam].kind != "continuous":
@@ -324,6 +353,55 @@ def _parse_outcome(o: Any, here: str) -> OutcomeSpec:
         _text(groups, "'group_effects' (a label column of the panel, e.g. \"war\")", here)
     return OutcomeSpec(name=name, column=column, family=fam, terms=tuple(parsed),
                        exposure=exposure, optional=optional, ar1=ar1, group_effects=groups)
+
+
+def _family_and_exposure(o: dict[str, Any], here: str) -> tuple[str, str | None]:
+    fam = _text(o["family"], "'family'", here)
+    if fam not in FAMILIES:
+        _unknown("family", {fam}, tuple(FAMILIES), here)
+    exposure = o.get("exposure")
+    if exposure is not None:
+        _text(exposure, "'exposure'", here)
+        if not FAMILIES[fam].uses_exposure:
+            raise SpecError(f"{here}: 'exposure' only applies to the families "
+                            f"{', '.join(exposure_families())}")
+    return fam, exposure
+
+
+def _parse_indicators(raw: Any, where: str, outcome_names: list[str],
+                      latent: str | None) -> tuple[IndicatorSpec, ...]:
+    """The ``[[indicators]]`` tables: exactly one anchor, names unique and not outcomes."""
+    rows = _typed(raw, list, "'indicators'", where, "an array of [[indicators]] tables")
+    if not rows:
+        return ()
+    if latent is None:
+        raise SpecError(f"{where}: [[indicators]] measure the latent reassurance intensity, "
+                        "but 'latent_outcome' is not an outcome of the spec; add it or drop "
+                        "the indicators")
+    out = []
+    for i, row in enumerate(rows):
+        here = f"{where} [[indicators]] #{i + 1}"
+        _typed(row, dict, "an indicator", here, "a table with name, column and family")
+        _unknown("key", set(row), _INDICATOR_KEYS, here)
+        for key in ("name", "column", "family"):
+            if key not in row:
+                raise SpecError(f"{here}: missing required key '{key}'")
+        fam, exposure = _family_and_exposure(row, here)
+        out.append(IndicatorSpec(
+            name=_text(row["name"], "'name'", here), column=_text(row["column"], "'column'", here),
+            family=fam, exposure=exposure,
+            anchor=_typed(row.get("anchor", False), bool, "'anchor'", here, "true or false")))
+    names = [i.name for i in out]
+    clash = sorted(set(names) & set(outcome_names))
+    if len(set(names)) != len(names) or clash:
+        raise SpecError(f"{where}: [[indicators]] names must be unique and differ from the "
+                        f"outcome names; got {names} (outcomes: {', '.join(outcome_names)})")
+    anchors = [i.name for i in out if i.anchor]
+    if len(anchors) != 1:
+        raise SpecError(f"{where}: exactly one of the [[indicators]] must set 'anchor = true' "
+                        f"(its loading is positive, which fixes the sign of the latent "
+                        f"intensity); got {len(anchors)}: {anchors}")
+    return tuple(out)
 
 
 def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
@@ -382,6 +460,13 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
             raise SpecError(f"{where}: the latent outcome '{latent}' cannot use '{LATENT}' terms")
     every = _typed(raw.get("all_covariates", False), bool, "'all_covariates'", where,
                    "true or false")
+    misclassification = _typed(raw.get("misclassification", False), bool, "'misclassification'",
+                               where, "true or false")
+    if misclassification and (latent not in names
+                              or outcomes[names.index(latent)].exposure is None):
+        raise SpecError(f"{where}: 'misclassification = true' models the classifier's errors in "
+                        f"the latent outcome's counts per sentence; the latent outcome "
+                        f"'{latent}' must be an outcome with an 'exposure'")
     spec = ModelSpec(
         name=_text(raw["name"], "'name'", where),
         description=_typed(raw.get("description", ""), str, "'description'", where,
@@ -392,6 +477,9 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         centered=_centering(ally.get("centered", "auto"), where),
         year_effects=kind, latent_outcome=latent if latent in names else None,
         year_breaks=breaks,
+        indicators=_parse_indicators(raw.get("indicators", []), where, names,
+                                     latent if latent in names else None),
+        misclassification=misclassification,
     )
     return spec.with_all_covariates() if every else spec
 
@@ -452,25 +540,28 @@ def check_spec_against_panel(spec: ModelSpec, panel: Panel) -> None:
         Naming the outcome, the column and what would fit.
     """
     frame = panel.frame
-    for o in spec.outcomes:
+    equations = [("outcome", o) for o in spec.outcomes]
+    equations += [("indicator", i) for i in spec.indicators]
+    for kind, o in equations:
         if o.column not in frame:
             outcome_cols = [c for c in frame.columns if c not in ("ally", "ccode", "year")]
-            raise SpecError(f"outcome '{o.name}': column '{o.column}' is not in the panel; "
+            raise SpecError(f"{kind} '{o.name}': column '{o.column}' is not in the panel; "
                             f"columns: {', '.join(outcome_cols)}")
         col = frame[o.column].dropna()
         if col.empty:
-            raise SpecError(f"outcome '{o.name}': column '{o.column}' has no observed values; "
-                            "mark the outcome `optional = true` or drop it from the spec")
+            fix = "mark the outcome `optional = true` or " if kind == "outcome" else ""
+            raise SpecError(f"{kind} '{o.name}': column '{o.column}' has no observed values; "
+                            f"{fix}drop it from the spec")
         fam = family(o.family)
         if not fam.accepts(col):
             fitting = [n for n, f in FAMILIES.items() if f.accepts(col)] or ["none"]
-            raise SpecError(f"outcome '{o.name}': family '{o.family}' needs {fam.support} "
+            raise SpecError(f"{kind} '{o.name}': family '{o.family}' needs {fam.support} "
                             f"values but column '{o.column}' has others; families that fit "
                             f"it: {', '.join(fitting)}")
         if o.exposure is not None and o.exposure not in frame:
-            raise SpecError(f"outcome '{o.name}': exposure column '{o.exposure}' is not in the "
+            raise SpecError(f"{kind} '{o.name}': exposure column '{o.exposure}' is not in the "
                             "panel")
-        if o.group_effects is not None:
+        if kind == "outcome" and o.group_effects is not None:
             _check_groups(o, frame)
 
 

@@ -31,7 +31,9 @@ COMPILE_COUNT = {"n": 0}
 
 
 def _outcome_containers(model: AllianceModel) -> list[str]:
-    return [f"y_{o}" for o in model.outcome_names]
+    """The observed-value containers: every outcome's and every indicator's."""
+    observed = (*model.outcome_names, *(i.name for i in model.spec.indicators))
+    return [f"y_{o}" for o in observed]
 
 
 def structure_key(model: AllianceModel) -> str:

@@ -1,0 +1,119 @@
+r"""The measurement model of the latent reassurance intensity.
+
+Structural part (unchanged from the statements-only model,
+:mod:`bayes_alliance.models.joint`): the latent outcome :math:`R` (statements)
+has the linear predictor :math:`\eta_{R,it} = \alpha_R + u_{iR} + x_{R,it}^\top
+\beta_R`, and the standardised intensity
+
+.. math::
+
+    \tilde\rho_{it} \equiv \tilde\eta_{R,it}
+      = \frac{u_{iR} + (x_{R,it} - \bar x_R)^\top \beta_R}
+             {\sqrt{\sigma_R^2 + \beta_R^\top S_R \beta_R}}
+
+drives the spending, participation and exit equations. The statements' own
+predictor is :math:`\eta_R = \alpha_R' + s\,\tilde\rho` with
+:math:`s = \sqrt{\sigma_R^2 + \beta_R^\top S_R \beta_R} > 0`: the statements
+are an indicator whose loading is the scale :math:`s`.
+
+Measurement part: each further indicator :math:`j` (``[[indicators]]`` of the
+spec: visits, troop presence, joint exercises ...) has its own family
+(:mod:`bayes_alliance.models.families`) and the linear predictor
+
+.. math:: \eta_{j,it} = \alpha_j + \lambda_j\, \tilde\rho_{it}
+
+(plus :math:`\log e_{it}` for a count with exposure), so every indicator
+measures the *same* :math:`\tilde\rho` that the outcome equations use, and each
+indicator's rows inform :math:`\beta_R` and :math:`u_{iR}` through its loading.
+
+Identification by construction. Scale: :math:`\tilde\rho` has unit variance
+over the training rows (the standardisation above), so a loading is the
+change of :math:`\eta_j` per sd of the latent intensity. Sign: the map
+:math:`(\beta_R, u_R, \lambda, \gamma) \to (-\beta_R, -u_R, -\lambda, -\gamma)`
+leaves every indicator and outcome equation unchanged except the statements
+(whose loading :math:`s` cannot change sign); with sparse statements that
+leaves a sign-reversed posterior mode. One indicator, the *anchor*, has a
+loading with positive support (prior family ``anchor_loading``: Gamma,
+HalfNormal or Exponential), the other loadings are free (``loading``:
+Normal). The exact reflection then needs :math:`\lambda_{anchor} < 0`, which has
+no prior mass. The anchor should be the indicator whose data pin the sign
+best (most informative rows, loading far from zero); a Gamma prior with shape
+> 1 also keeps the anchor's loading away from 0, where the sign would again
+be set by the other indicators' free loadings. Measured on the real panel
+(``reports/validation/measurement/``): what remains is a reversed mode with
+:math:`\lambda_{anchor} \approx 0` and the free loadings reversed, 771
+log-density units (50 within-chain sds) below the main mode, which chains
+started near :math:`\lambda = 0` can still fall into; starts in the main mode
+are needed on top of the anchor.
+
+Misclassification (``misclassification = true`` in the spec). The statement
+counts come from a classifier with recall :math:`r` and false-positive rate
+:math:`f` per non-reassuring sentence (``data/lexicons/README.md``: held out,
+:math:`r` = 17/33 = 0.52, :math:`f` = 25/734 = 0.034). The count of ally-year
+:math:`it` with :math:`e_{it}` sentences is then
+
+.. math::
+
+    y_{R,it} \sim \text{NegBin}\bigl(e_{it}\,(r\, e^{\eta_{R,it}} + f),\ \phi\bigr),
+
+i.e. the likelihood sees :math:`\log(r e^{\eta_R} + f)` in place of
+:math:`\eta_R`, with priors ``recall`` and ``false_positive`` (Beta, set from
+the held-out counts in the prior sets). Ignoring :math:`f` adds a floor
+proportional to exposure that the model would read as reassurance and that
+shrinks the slopes :math:`\beta_R` toward zero. The fitted :math:`\eta_R`
+(natural-scale summaries, scenarios) stays the *true* rate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytensor.tensor as pt
+
+from bayes_alliance.models.priors import ResolvedPriors, prior_variable
+from bayes_alliance.models.spec import MISCLASSIFICATION_PARAMETERS, ModelSpec
+
+
+def indicator_predictors(spec: ModelSpec, latent: Any, resolved: ResolvedPriors
+                         ) -> dict[str, Any]:
+    r"""Add each indicator's :math:`\alpha_j, \lambda_j` to the current model.
+
+    Parameters
+    ----------
+    spec
+        The spec; its ``indicators`` (none: nothing is added).
+    latent
+        :math:`\tilde\rho` over all rows of the model's inputs.
+    resolved
+        Priors: ``intercept[<indicator>]``, ``loading[<indicator>]`` and
+        ``anchor_loading[<anchor>]``.
+
+    Returns
+    -------
+    dict
+        Indicator name -> :math:`\eta_j` over all rows (the likelihood is added
+        by the caller, as for the outcomes).
+    """
+    etas = {}
+    for ind in spec.indicators:
+        alpha = prior_variable(f"intercept_{ind.name}", resolved, "intercept", [(ind.name,)])
+        fam = ind.loading_family
+        loading = prior_variable(f"{fam}_{ind.name}", resolved, fam, [(ind.name,)])
+        etas[ind.name] = alpha + loading * latent
+    return etas
+
+
+def observed_statement_predictor(spec: ModelSpec, eta: Any, resolved: ResolvedPriors) -> Any:
+    r"""The predictor the statement likelihood sees: :math:`\log(r e^{\eta} + f)`.
+
+    Without ``misclassification`` in the spec, ``eta`` itself (the model is
+    unchanged). Adds ``recall`` and ``false_positive`` to the current model.
+    """
+    if not spec.misclassification:
+        return eta
+    recall, false_positive = (prior_variable(p, resolved, p, [(spec.latent_outcome,)])
+                              for p in MISCLASSIFICATION_PARAMETERS)
+    return pt.logaddexp(pt.log(recall) + eta, pt.log(false_positive))
+
+
+__all__ = ["indicator_predictors", "observed_statement_predictor"]
