@@ -123,3 +123,29 @@ def test_default_panel_is_up_to_date():
     pd.testing.assert_frame_equal(fresh[shipped.columns], shipped, check_exact=False,
                                   rtol=1e-6, check_dtype=False)
     assert truth == default_truth()
+
+
+def test_term_order_does_not_change_the_model(small_frame):
+    """Slopes follow their terms' names: listing 'reassurance' first changes nothing."""
+    from bayes_alliance.models.spec import load_spec
+
+    spec = load_spec("joint")
+    raw = spec.to_dict()
+    milex = next(o for o in raw["outcomes"] if o["name"] == "milex")
+    milex["terms"] = [*spec.outcome("milex").latent_terms, *spec.outcome("milex").covariate_terms]
+    reordered = ba.models.spec.ModelSpec.from_dict(raw)
+    readable = {}
+    base = AllianceModel.from_spec(spec, small_frame, priors="weak")
+    for j, o in enumerate(base.outcome_names):
+        readable[f"intercept[{o}]"] = TRUE_PARAMS["intercept"][j]
+        readable[f"sd_ally[{o}]"] = TRUE_PARAMS["sd_ally"][j]
+        for t, v in zip(spec.outcome(o).terms, TRUE_PARAMS[f"beta_{o}"], strict=True):
+            readable[f"beta[{o}, {t}]"] = v
+        for k in range(j + 1, len(base.outcome_names)):
+            readable[f"corr_ally[{o}, {base.outcome_names[k]}]"] = TRUE_PARAMS["corr_ally"][j][k]
+    readable.update({"phi[reassure]": 8.0, "sigma[milex]": 0.15, "nu[milex]": 6.0})
+    other = AllianceModel.from_spec(reordered, small_frame, priors="weak")
+    assert other.spec.outcome("milex").terms[0] == "reassurance"
+    a, _ = base.simulate(readable, seed=7)
+    b, _ = other.simulate(readable, seed=7)
+    pd.testing.assert_frame_equal(a, b)
