@@ -330,14 +330,27 @@ def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
         lines.append(f"| {row['id']}{star} | `{row['coefficient']}` | {row['sign']} | "
                      + " | ".join(cells) + " |")
     lines += ["", "| run | spec (hash) | priors | seed | divergences | max R-hat | "
-              "min ESS bulk / tail | stuck chains | sampling s |", "|---" * 9 + "|"]
+              "min ESS bulk / tail | stuck chains | chains re-run | sampling s |",
+              "|---" * 10 + "|"]
     for r in summary["runs"]:
         d = r["diagnostics"]
         lines.append(f"| {r['name']} | {r['spec']} ({r['spec_hash']}) | {r['priors']} | "
                      f"{r['seed']} | {d['divergences']} | {d['max_rhat']} | "
                      f"{d['min_ess_bulk']} / {d['min_ess_tail']} | "
-                     f"{len(d['stuck_chains'])} | {r['sampling_seconds']} |")
+                     f"{len(d['stuck_chains'])} | {_rerun(r.get('restarts', []))} | "
+                     f"{r['sampling_seconds']} |")
     return "\n".join(lines) + "\n"
+
+
+def _rerun(restarts: list[dict[str, Any]]) -> str:
+    """The stuck-chain guard's re-runs of a run (:mod:`bayes_alliance.guard`), in a cell."""
+    if not restarts:
+        return "0"
+    rounds = []
+    for r in restarts:
+        gaps = ", ".join(f"{g:g}" for g in r["logp_gap_sds_before"])
+        rounds.append(f"{', '.join(map(str, r['chains']))} ({gaps} sds below)")
+    return "; ".join(rounds)
 
 
 def _split_readme(path: Path, begin: str = BEGIN, end: str = END) -> tuple[str, str]:
@@ -412,7 +425,8 @@ def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
                      "compile_seconds": summary["compile_seconds"],
                      "sampling_seconds": summary["sampling_seconds"],
                      "wall_seconds": summary["wall_seconds"],
-                     "diagnostics": result.diagnostics().to_dict()})
+                     "diagnostics": result.diagnostics().to_dict(),
+                     "restarts": summary.get("restarts", [])})
     frame = next(iter(results.values())).panel.frame
     summary_all = {
         "config": cfg.source, "name": cfg.name, "description": cfg.description,

@@ -119,8 +119,10 @@ def test_bad_config_names_the_key(tmp_path: Path, extra: str, runs: str | None,
 
 def test_shipped_config_declares_the_standard_runs() -> None:
     cfg = load_config()
-    assert {(r.spec, r.priors) for r in cfg.runs} == {("joint-real", "theory"),
-                                                      ("joint-real", "weak")}
+    assert {(r.spec, r.priors) for r in cfg.runs} == {
+        ("joint-real", "theory"), ("joint-real", "weak"), ("joint-real-time", "theory"),
+        ("joint-real-measured", "weak")}
+    assert len({r.seed for r in cfg.runs}) == len(cfg.runs)
     s = cfg.settings
     assert (s["chains"], s["draws"], s["tune"], s["sampler"]) == (4, 1000, 1000, "nutpie")
     assert cfg.runs_dir.parts[0] == "runs"          # big NetCDF files stay out of git
