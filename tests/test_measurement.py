@@ -179,7 +179,8 @@ def test_loadings_are_recovered_on_a_small_simulated_panel(skeleton):
     assert len(record["chain_mean_logp"]) == 2 and "loading[visits]" in record["chain_means"]
     table = measurement_table(fit)
     assert list(table.index) == ["reassure", "garrison", "visits"]
-    assert table.loc["garrison", "anchor"] and table.loc["garrison", "p_positive"] == 1.0
+    assert table.loc["garrison", "anchor"] == "yes" and table.loc["reassure", "anchor"] == ""
+    assert table.loc["garrison", "p_positive"] == 1.0
     assert table.loc["visits", "hi"] < 0
 
 

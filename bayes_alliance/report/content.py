@@ -379,8 +379,9 @@ def measurement_table(result: FitResult) -> pd.DataFrame:
     rows = {}
     for ind in (result.spec.outcome(result.spec.latent_outcome), *result.spec.indicators):
         measured = isinstance(ind, IndicatorSpec)  # the statements' loading is the scale
+        # a word, not a bool: the renderer shows booleans as pass/FAIL checks
         row: dict[str, Any] = {"column": ind.column, "family": ind.family,
-                               "anchor": measured and ind.anchor}
+                               "anchor": "yes" if measured and ind.anchor else ""}
         if measured:
             draws = params[f"{ind.loading_family}[{ind.name}]"]
             row.update(loading=float(draws.mean()), lo=float(draws.quantile(q)),
