@@ -202,3 +202,14 @@ def test_recovery_on_a_small_panel_simulated_from_the_game(tmp_path):
     path = result.save(tmp_path / "strategic.nc")
     loaded = FitResult.load(path)
     assert loaded.spec == model.spec
+
+
+def test_cli_fit_refuses_the_strategic_spec_before_sampling():
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli import app
+
+    res = CliRunner().invoke(app, ["fit", "--spec", "strategic"])
+    assert res.exit_code == 1
+    assert "strategic estimator" in res.output and "Traceback" not in res.output
+    assert "compiling" not in res.output

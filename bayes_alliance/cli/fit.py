@@ -14,6 +14,7 @@ from bayes_alliance.convergence import advice, describe_restarts
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
+from bayes_alliance.errors import SpecError
 from bayes_alliance.io import check_output_file
 
 
@@ -63,8 +64,8 @@ def quiet_pymc(verbose: bool) -> None:
 def fit(
     data: str = typer.Option("default", help="'default', 'real', or a panel CSV/Parquet path."),
     spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, joint-real-time, "
-                                           "reassurance, burden) or a TOML path; joint-real or "
-                                           "joint-real-time for --data real."),
+                                           "joint-real-measured, reassurance, burden) or a TOML "
+                                           "path; a joint-real* spec for --data real."),
     priors: str = typer.Option(None, help="Prior set: weak, theory, skeptical or a TOML path "
                                           "(default: the spec's own)."),
     draws: int = typer.Option(1000, help="Posterior draws per chain."),
@@ -91,8 +92,14 @@ def fit(
     from bayes_alliance.data.load import load_panel
     from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
+    from bayes_alliance.models.strategic.spec import is_strategic
     from bayes_alliance.results import fit_summary
 
+    if is_strategic(spec):
+        raise SpecError(f"spec '{spec}' is the strategic estimator, whose summaries, reports "
+                        "and scenarios are not built yet (issue 15); fit it from Python: "
+                        "AllianceModel.from_spec('strategic', panel).fit(...), and save the "
+                        "result with .save(path)")
     if out is not None:
         check_output_file(out, force=force, inputs=[data, spec, priors])
     quiet_pymc(verbose)
