@@ -313,19 +313,25 @@ def test_effect_recovered_on_simulated_panel():
     result = model.fit(draws=150, tune=300, chains=2, random_seed=3, prior_draws=0,
                        predictive=False)
     # natural-unit interventions; a reassurance shift is in units of the model-implied sd of
-    # the latent, which six allies identify poorly, so it is checked analytically above
+    # the latent, which six allies identify poorly, so it is checked analytically above.
+    # Eight effects are checked at once: with 90% intervals at least one would miss in up to
+    # 1 - 0.9^8 = 57% of seeds (one fresh-clone run did: 0.49 against [0.52, 0.78]), so each
+    # is checked against the central 99% interval of its draws.
     for interventions in ({"us_troops": {"scale": 0.25}}, {"retrench": {"delta": 1.0}}):
         scen = parse_scenario({"name": "recovery", "allies": ["all"], "start": 1960,
                                "horizon": 20, "interventions": interventions})
-        agg = run_scenario(result, scen).aggregate().set_index("outcome")
+        res = run_scenario(result, scen)
         prep = prepare(result, scen)
         true = {n: np.asarray(truth[n])[None] for n in prep.predictor.parameters}
         f_true = evaluate(prep, true, prep.factual)
         c_true = evaluate(prep, true, intervened(prep))
         for o in result.spec.outcome_names:
             effect = float((c_true[o] - f_true[o]).mean())
-            lo, hi = agg.loc[o, "effect_lo"], agg.loc[o, "effect_hi"]
+            draws = (res.counterfactual[o] - res.factual[o]).mean(axis=1)
+            lo, hi = np.quantile(draws, [0.005, 0.995])
             assert lo <= effect <= hi, (list(interventions), o, effect, lo, hi)
+            assert np.isclose(draws.mean(), res.aggregate().set_index("outcome").loc[
+                o, "effect_mean"])
 
 
 # ---------------------------------------------------------------- issue 18, findings 4 and 10
