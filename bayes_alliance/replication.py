@@ -96,6 +96,24 @@ class ReplicationConfig:
     source: str = ""
 
 
+def table_with_defaults(given: Any, defaults: dict[str, Any], name: str,
+                        where: str) -> dict[str, Any]:
+    """The TOML table ``[name]`` with ``defaults`` filled in.
+
+    Raises
+    ------
+    ReplicationError
+        When it is not a table or has a key ``defaults`` lacks.
+    """
+    if not isinstance(given, dict):
+        raise ReplicationError(f"{where}: [{name}] must be a table, got {given!r}")
+    bad = sorted(set(given) - set(defaults))
+    if bad:
+        raise ReplicationError(f"{where} [{name}]: unknown key(s) {bad}; valid: "
+                               f"{sorted(defaults)}")
+    return {**defaults, **given}
+
+
 def check_settings(given: Any, where: str) -> dict[str, Any]:
     """The sampler ``[settings]`` of a config, defaults filled in.
 
@@ -104,13 +122,7 @@ def check_settings(given: Any, where: str) -> dict[str, Any]:
     ReplicationError
         On an unknown key or a count that is not a positive integer.
     """
-    if not isinstance(given, dict):
-        raise ReplicationError(f"{where}: [settings] must be a table, got {given!r}")
-    bad = sorted(set(given) - set(_SETTINGS))
-    if bad:
-        raise ReplicationError(f"{where} [settings]: unknown key(s) {bad}; valid: "
-                               f"{sorted(_SETTINGS)}")
-    settings = {**_SETTINGS, **given}
+    settings = table_with_defaults(given, _SETTINGS, "settings", where)
     for key in ("draws", "tune", "chains", "prior_draws"):
         if not isinstance(settings[key], int) or settings[key] < (1 if key != "tune" else 0):
             raise ReplicationError(f"{where} [settings]: {key} must be a positive integer, "
@@ -455,4 +467,4 @@ def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
 
 __all__ = ["BEGIN", "END", "ReplicationConfig", "Run", "check_settings", "fit_or_reuse",
            "hypotheses_frame", "load_config", "panel_hash", "paste_into", "render_markdown",
-           "replicate", "run_key"]
+           "replicate", "run_key", "table_with_defaults"]

@@ -100,6 +100,7 @@ from bayes_alliance.replication import (
     fit_or_reuse,
     hypotheses_frame,
     panel_hash,
+    table_with_defaults,
 )
 from bayes_alliance.resources import read_shipped_toml
 from bayes_alliance.results import FitResult, versions
@@ -304,13 +305,7 @@ def _fake_data(raw: dict[str, Any], cells: list[str], where: str) -> dict[str, A
     given = raw.get("fake_data")
     if given is None:
         return None
-    if not isinstance(given, dict):
-        raise ReplicationError(f"{where}: [fake_data] must be a table")
-    bad = sorted(set(given) - set(_FAKE_KEYS))
-    if bad:
-        raise ReplicationError(f"{where} [fake_data]: unknown key(s) {bad}; valid: "
-                               f"{sorted(_FAKE_KEYS)}")
-    out = {**_FAKE_KEYS, **given}
+    out = table_with_defaults(given, _FAKE_KEYS, "fake_data", where)
     if out["cell"] not in cells:
         raise ReplicationError(f"{where} [fake_data]: cell {out['cell']!r} is not a grid cell; "
                                f"cells: {', '.join(cells)}")
