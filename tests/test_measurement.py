@@ -50,8 +50,7 @@ def skeleton() -> pd.DataFrame:
 
 # ------------------------------------------------------------------ spec parsing
 @pytest.mark.parametrize(("indicators", "extra", "message"), [
-    ([VISITS], {}, "exactly one of the \\[\\[indicators\\]\\] must set 'anchor = true'"),
-    ([GARRISON, {**VISITS, "anchor": True}], {}, "got 2"),
+    ([VISITS], {}, "at least one of the \\[\\[indicators\\]\\] must set 'anchor = true'"),
     ([{**GARRISON, "loadng": 1.0}], {}, "unknown key 'loadng'"),
     ([{**GARRISON, "name": "milex"}], {}, "differ from the outcome names"),
     ([GARRISON, {**VISITS, "name": "garrison"}], {}, "must be unique"),
@@ -92,7 +91,7 @@ def test_spec_round_trip_keeps_indicators():
     spec = load_spec(_spec([GARRISON, VISITS], misclassification=True))
     again = type(spec).from_dict(spec.to_dict())
     assert again == spec and again.hash() == spec.hash()
-    assert spec.anchor is not None and spec.anchor.name == "garrison"
+    assert [i.name for i in spec.anchors] == ["garrison"]
 
 
 # ------------------------------------------------------------------ statements only: unchanged
@@ -120,6 +119,14 @@ def test_prior_cells_of_the_measurement_model():
     assert set(resolved.cells["anchor_loading"]) == {("garrison",)}
     assert ("visits",) in resolved.cells["intercept"]
     assert resolved.cells["recall"][("reassure",)].dist == "Beta"
+
+
+def test_several_anchors_all_get_positive_loadings():
+    spec = load_spec(_spec([GARRISON, {**VISITS, "anchor": True}]))
+    assert [i.name for i in spec.anchors] == ["garrison", "visits"]
+    resolved = resolve_priors(spec, "weak")
+    assert set(resolved.cells["anchor_loading"]) == {("garrison",), ("visits",)}
+    assert "loading" not in resolved.cells or not resolved.cells["loading"]
 
 
 def test_anchor_loading_cannot_take_a_signed_prior():

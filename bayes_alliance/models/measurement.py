@@ -32,19 +32,27 @@ change of :math:`\eta_j` per sd of the latent intensity. Sign: the map
 :math:`(\beta_R, u_R, \lambda, \gamma) \to (-\beta_R, -u_R, -\lambda, -\gamma)`
 leaves every indicator and outcome equation unchanged except the statements
 (whose loading :math:`s` cannot change sign); with sparse statements that
-leaves a sign-reversed posterior mode. One indicator, the *anchor*, has a
-loading with positive support (prior family ``anchor_loading``: Gamma,
-HalfNormal or Exponential), the other loadings are free (``loading``:
-Normal). The exact reflection then needs :math:`\lambda_{anchor} < 0`, which has
-no prior mass. The anchor should be the indicator whose data pin the sign
-best (most informative rows, loading far from zero); a Gamma prior with shape
-> 1 also keeps the anchor's loading away from 0, where the sign would again
-be set by the other indicators' free loadings. Measured on the real panel
-(``reports/validation/measurement/``): what remains is a reversed mode with
-:math:`\lambda_{anchor} \approx 0` and the free loadings reversed, 771
-log-density units (50 within-chain sds) below the main mode, which chains
-started near :math:`\lambda = 0` can still fall into; starts in the main mode
-are needed on top of the anchor.
+leaves a sign-reversed posterior mode. *Anchor* indicators have loadings with
+positive support (prior family ``anchor_loading``: Gamma, HalfNormal or
+Exponential), the other loadings are free (``loading``: Normal). The exact
+reflection then needs :math:`\lambda_{anchor} < 0`, which has no prior mass.
+
+One anchor is enough to remove the exact reflection but not a reversed mode:
+measured on the real panel with the garrison as the only anchor
+(``reports/validation/measurement/``), half the chains settled in a mode with
+:math:`\lambda_{garrison} \approx 0.003` and every free loading and
+reassurance effect reversed, 771 log-density units (50 within-chain sds) below
+the main mode: a chain that orients the latent by the free indicators early in
+warm-up lets the anchor's loading collapse instead of turning the others
+around. The remedy is to anchor every indicator whose direction the theory
+fixes (the patron's garrisons, visits, leaders received and joint exercises
+all *are* reassurance in the seed's sense): a reversed configuration then needs
+every anchored loading at :math:`\approx 0`, i.e. the indicators stop
+measuring anything, which has negligible mass and no basin that a chain
+started at loadings near 1 can fall into. Indicators whose direction is not
+fixed by theory (troop cuts happen where troops are, so their loading may be
+either sign) stay free. An anchor whose data disagree with its sign shows as a
+loading piled against 0 in the report's measurement table.
 
 Misclassification (``misclassification = true`` in the spec). The statement
 counts come from a classifier with recall :math:`r` and false-positive rate
@@ -86,7 +94,7 @@ def indicator_predictors(spec: ModelSpec, latent: Any, resolved: ResolvedPriors
         :math:`\tilde\rho` over all rows of the model's inputs.
     resolved
         Priors: ``intercept[<indicator>]``, ``loading[<indicator>]`` and
-        ``anchor_loading[<anchor>]``.
+        ``anchor_loading[<anchor>]`` for each anchor.
 
     Returns
     -------

@@ -88,7 +88,7 @@ class OutcomeSpec:
 class IndicatorSpec:
     r"""One further indicator of the latent reassurance intensity (measurement model).
 
-    Its linear predictor is :math:`\alpha_j + \lambda_j \tilde\eta_R`; the
+    Its linear predictor is :math:`\alpha_j + \lambda_j \tilde\eta_R`; an
     ``anchor`` indicator's loading is positive by construction
     (:mod:`bayes_alliance.models.measurement`).
     """
@@ -159,9 +159,9 @@ class ModelSpec:
         return (*named, *(c for c in used if c not in ALL_COVARIATES))
 
     @property
-    def anchor(self) -> IndicatorSpec | None:
-        """The indicator whose loading is positive by construction (None without indicators)."""
-        return next((i for i in self.indicators if i.anchor), None)
+    def anchors(self) -> tuple[IndicatorSpec, ...]:
+        """The indicators whose loadings are positive by construction (none without indicators)."""
+        return tuple(i for i in self.indicators if i.anchor)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec.
@@ -370,7 +370,7 @@ def _family_and_exposure(o: dict[str, Any], here: str) -> tuple[str, str | None]
 
 def _parse_indicators(raw: Any, where: str, outcome_names: list[str],
                       latent: str | None) -> tuple[IndicatorSpec, ...]:
-    """The ``[[indicators]]`` tables: exactly one anchor, names unique and not outcomes."""
+    """The ``[[indicators]]`` tables: at least one anchor, names unique and not outcomes."""
     rows = _typed(raw, list, "'indicators'", where, "an array of [[indicators]] tables")
     if not rows:
         return ()
@@ -396,11 +396,11 @@ def _parse_indicators(raw: Any, where: str, outcome_names: list[str],
     if len(set(names)) != len(names) or clash:
         raise SpecError(f"{where}: [[indicators]] names must be unique and differ from the "
                         f"outcome names; got {names} (outcomes: {', '.join(outcome_names)})")
-    anchors = [i.name for i in out if i.anchor]
-    if len(anchors) != 1:
-        raise SpecError(f"{where}: exactly one of the [[indicators]] must set 'anchor = true' "
-                        f"(its loading is positive, which fixes the sign of the latent "
-                        f"intensity); got {len(anchors)}: {anchors}")
+    if not any(i.anchor for i in out):
+        raise SpecError(f"{where}: at least one of the [[indicators]] must set 'anchor = true' "
+                        "(its loading is positive, which fixes the sign of the latent "
+                        "intensity); set it on the indicator that measures reassurance most "
+                        "surely")
     return tuple(out)
 
 

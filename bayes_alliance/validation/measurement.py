@@ -296,6 +296,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="specs whose mode is reflected under each prior set (mirror.json)")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
+    parser.add_argument("--max-restarts", type=int, default=0,
+                        help="stuck-chain guard (bayes_alliance.guard); 0, the default, shows "
+                             "the sampler's own behaviour")
     parser.add_argument("--out", default="reports/validation/measurement")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -316,11 +319,13 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             model = AllianceModel.from_spec(spec, args.panel, priors)
             result = model.fit(draws=args.draws, tune=args.tune, chains=4, random_seed=seed,
-                               cores=1, prior_draws=0, predictive=False)
+                               cores=1, prior_draws=0, predictive=False,
+                               max_restarts=args.max_restarts)
             record = {"spec": spec.name, "priors": priors, "seed": seed, "draws": args.draws,
                       "tune": args.tune, "chains": 4, "sampler": result.info["sampler"],
                       "compile_s": result.info["compile_s"],
-                      "sampling_s": result.info["sampling_s"], **fit_record(result)}
+                      "sampling_s": result.info["sampling_s"],
+                      "restarts": result.info.get("restarts", []), **fit_record(result)}
             write_text_atomic(path, json.dumps(record, indent=1) + "\n")
             print(f"{path}: R-hat {record['max_rhat']}, gaps {record['logp_gap_sds']}",
                   flush=True)
