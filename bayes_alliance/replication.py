@@ -39,7 +39,7 @@ import pandas as pd
 from bayes_alliance.constants import CI_PROB, RHAT_MAX
 from bayes_alliance.diagnostics_compare import hypotheses_table, sign_probability
 from bayes_alliance.errors import ReplicationError, ResultError
-from bayes_alliance.fit import fit_model
+from bayes_alliance.fit import INITS, fit_model
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.resources import read_shipped_toml
@@ -55,17 +55,18 @@ _TOP_KEYS = {"schema_version", "name", "description", "panel", "out", "runs_dir"
              "runs"}
 _SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "sampler": "nutpie",
              "target_accept": 0.9, "prior_draws": 1000}
-_RUN_KEYS = {"spec", "priors", "seed", "name"}
+_RUN_KEYS = {"spec", "priors", "seed", "name", "init"}
 
 
 @dataclass(frozen=True)
 class Run:
-    """One declared fit: a spec under a prior set with its seed."""
+    """One declared fit: a spec under a prior set with its seed (and the chains' start)."""
 
     name: str
     spec: str
     priors: str
     seed: int
+    init: str = "default"
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,11 @@ def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationC
         if not isinstance(r["seed"], int):
             raise ReplicationError(f"{here}: seed must be an integer, got {r['seed']!r}")
         name = str(r.get("name", f"{r['spec']}-{r['priors']}"))
+        init = r.get("init", "default")
+        if init not in INITS:
+            raise ReplicationError(f"{here}: init must be one of {list(INITS)}, got {init!r}")
         runs.append(Run(name=name, spec=str(r["spec"]), priors=str(r["priors"]),
-                        seed=int(r["seed"])))
+                        seed=int(r["seed"]), init=init))
     if not runs:
         raise ReplicationError(f"{where}: no [[runs]]; declare at least one (spec, priors, seed)")
     names = [r.name for r in runs]
@@ -183,10 +187,15 @@ def panel_hash(frame: pd.DataFrame) -> str:
 
 
 def run_key(model: Any, run: Run, settings: dict[str, Any]) -> dict[str, Any]:
-    """What a saved run must match to be reused: spec, prior set, panel, settings and seed."""
+    """What a saved run must match to be reused: spec, prior set, panel, settings and seed.
+
+    A start other than the default (``init``) is part of the key too; the default
+    is left out, so runs saved before ``init`` existed still match.
+    """
+    start = {} if run.init == "default" else {"init": run.init}
     return {"spec_hash": model.spec.hash(), "priors": run.priors,
             "prior_hash": _digest(model.priors.prior_set.to_dict()),
-            "panel_hash": panel_hash(model.panel.frame), "seed": run.seed,
+            "panel_hash": panel_hash(model.panel.frame), "seed": run.seed, **start,
             **{k: settings[k] for k in sorted(settings)}}
 
 
@@ -225,7 +234,7 @@ def fit_or_reuse(model: AllianceModel, run: Run, settings: dict[str, Any], path:
         f"({s['chains']} chains x {s['draws']} draws after {s['tune']} tuning steps)")
     result = fit_model(model, draws=s["draws"], tune=s["tune"], chains=s["chains"],
                        sampler=s["sampler"], target_accept=s["target_accept"],
-                       random_seed=run.seed, prior_draws=s["prior_draws"])
+                       random_seed=run.seed, prior_draws=s["prior_draws"], init=run.init)
     result.info["replication_key"] = key
     if finish is not None:
         finish(result)
@@ -341,17 +350,25 @@ def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
         star = "" if row["derived"] else "*"
         lines.append(f"| {row['id']}{star} | `{row['coefficient']}` | {row['sign']} | "
                      + " | ".join(cells) + " |")
-    lines += ["", "| run | spec (hash) | priors | seed | divergences | max R-hat | "
+    lines += ["", "| run | spec (hash) | priors | seed | start | divergences | max R-hat | "
               "min ESS bulk / tail | stuck chains | chains re-run | sampling s |",
-              "|---" * 10 + "|"]
+              "|---" * 11 + "|"]
     for r in summary["runs"]:
         d = r["diagnostics"]
         lines.append(f"| {r['name']} | {r['spec']} ({r['spec_hash']}) | {r['priors']} | "
-                     f"{r['seed']} | {d['divergences']} | {d['max_rhat']} | "
+                     f"{r['seed']} | {_start(r.get('init', {}))} | {d['divergences']} | "
+                     f"{d['max_rhat']} | "
                      f"{d['min_ess_bulk']} / {d['min_ess_tail']} | "
                      f"{len(d['stuck_chains'])} | {_rerun(r.get('restarts', []))} | "
                      f"{r['sampling_seconds']} |")
     return "\n".join(lines) + "\n"
+
+
+def _start(init: dict[str, Any]) -> str:
+    """The chains' start of a run (:func:`bayes_alliance.starts.mode_start`), in a cell."""
+    if init.get("kind", "default") != "mode":
+        return "default"
+    return f"mode (climbed from the {'mirror image' if init['chosen'] == 'mirror' else 'start'})"
 
 
 def _rerun(restarts: list[dict[str, Any]]) -> str:
@@ -438,7 +455,8 @@ def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
                      "sampling_seconds": summary["sampling_seconds"],
                      "wall_seconds": summary["wall_seconds"],
                      "diagnostics": result.diagnostics().to_dict(),
-                     "restarts": summary.get("restarts", [])})
+                     "restarts": summary.get("restarts", []),
+                     "init": result.info.get("init", {"kind": "default"})})
     frame = next(iter(results.values())).panel.frame
     summary_all = {
         "config": cfg.source, "name": cfg.name, "description": cfg.description,

@@ -213,7 +213,7 @@ def test_a_latent_shift_moves_the_outcomes_of_a_measurement_spec(skeleton):
 
 def test_the_mirror_image_changes_only_the_statements_and_the_anchor(skeleton):
     """The sign-reversal symmetry that the anchor breaks (issue 17's minor mode)."""
-    from bayes_alliance.validation.measurement import mirror_point
+    from bayes_alliance.starts import mirror_point
 
     model = AllianceModel.from_spec(load_spec(_spec([GARRISON, VISITS])), skeleton)
     m = model.pymc_model

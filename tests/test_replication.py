@@ -105,6 +105,8 @@ def test_spec_with_an_optional_covariate_the_panel_lacks_is_a_spec_error() -> No
     ("", '[[runs]]\nspec = "joint-real"\npriors = "weak"\nseed = 1\n'
          '[[runs]]\nspec = "joint-real"\npriors = "weak"\nseed = 2\n', "unique"),
     ("", "", "no \\[\\[runs\\]\\]"),
+    ("", '[[runs]]\nspec = "joint-real"\npriors = "weak"\nseed = 1\ninit = "best"\n',
+     "init must be one of"),
 ])
 def test_bad_config_names_the_key(tmp_path: Path, extra: str, runs: str | None,
                                   match: str) -> None:
@@ -121,7 +123,9 @@ def test_shipped_config_declares_the_standard_runs() -> None:
     cfg = load_config()
     assert {(r.spec, r.priors) for r in cfg.runs} == {
         ("joint-real", "theory"), ("joint-real", "weak"), ("joint-real-time", "theory"),
-        ("joint-real-measured", "weak")}
+        ("joint-real-measured", "theory"), ("joint-real-measured", "weak")}
+    # the statements-only spec under weak priors starts in its main mode (issue 17)
+    assert next(r for r in cfg.runs if r.name == "weak").init == "mode"
     assert len({r.seed for r in cfg.runs}) == len(cfg.runs)
     s = cfg.settings
     assert (s["chains"], s["draws"], s["tune"], s["sampler"]) == (4, 1000, 1000, "nutpie")

@@ -87,6 +87,11 @@ def fit(
     max_restarts: int = typer.Option(MAX_RESTARTS, min=0,
                                      help="Rounds of re-running a chain stuck far below the "
                                           "others (0: off); each is reported."),
+    init: str = typer.Option("default", help="Chains' start: 'default' (the model's initial "
+                                              "point, jittered) or 'mode' (the main posterior "
+                                              "mode, found by climbing from the initial point "
+                                              "and from its sign-reversed mirror image; for "
+                                              "statements-only specs under weak priors)."),
 ) -> None:
     """Fit a model with NUTS and print its summary (and save it with --out)."""
     from bayes_alliance.data.load import load_panel
@@ -112,7 +117,7 @@ def fit(
                    f"({len(model.panel.frame)} ally-years{dropped}) with {sampler}...", err=True)
     result = fit_model(model, draws=draws, tune=tune, chains=chains,
                        target_accept=target_accept, sampler=sampler, random_seed=seed,
-                       progressbar=is_terminal(), max_restarts=max_restarts,
+                       progressbar=is_terminal(), max_restarts=max_restarts, init=init,
                        progress=None if as_json else lambda msg: typer.echo(msg, err=True))
     if out is not None:
         result.save(out, force=force)

@@ -39,6 +39,7 @@ from bayes_alliance.models.joint import observed_rows
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.priors import resolve_priors
 from bayes_alliance.models.spec import ModelSpec, load_spec
+from bayes_alliance.starts import climb, mirror_point
 
 #: the indicators compared for the anchor: panel column -> family of the GLM
 CANDIDATES: dict[str, str] = {
@@ -192,52 +193,6 @@ def information_shares(result: Any) -> dict[str, float]:
     return {k: round(v / total, 4) for k, v in out.items()}
 
 
-def mirror_point(model: AllianceModel, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    r"""The sign-reversed image of ``point`` (values on the sampler's scale).
-
-    :math:`(\beta_R, u_R, \gamma, \lambda) \to -(\beta_R, u_R, \gamma, \lambda)`
-    for the latent's slopes and (non-centred) ally effects, every outcome's
-    reassurance terms and every *free* loading; the anchor's loading cannot change
-    sign and stays. Without indicators this image has the same likelihood for every
-    equation but the statements.
-    """
-    spec = model.spec
-    if spec.centered:
-        raise ValueError("mirror_point needs non-centred ally effects (z_ally)")
-    out = {k: np.array(v, copy=True) for k, v in point.items()}
-    r = spec.outcome_names.index(spec.latent_outcome)
-    z = next(k for k in out if k.startswith("z_ally"))
-    out[z][r] *= -1  # the zero-sum transform is linear: negating commutes with it
-    out[f"beta_{spec.latent_outcome}"] *= -1
-    for o in spec.outcomes:
-        n_cov = len(o.covariate_terms)
-        out[f"beta_{o.name}"][n_cov:] *= -1
-    for ind in spec.indicators:
-        if not ind.anchor:
-            out[f"loading_{ind.name}"] *= -1
-    return out
-
-
-def _climb(model: AllianceModel, start: dict[str, np.ndarray], maxiter: int
-           ) -> dict[str, np.ndarray]:
-    """The nearest mode uphill of ``start`` (L-BFGS on the sampler's unconstrained scale)."""
-    from pymc.blocking import DictToArrayBijection, RaveledVars
-    from scipy.optimize import minimize
-
-    m = model.pymc_model
-    start = {v.name: np.asarray(start[v.name], float) for v in m.value_vars}
-    raveled = DictToArrayBijection.map(start)
-    logp, dlogp = m.compile_logp(), m.compile_dlogp()
-
-    def point(x: np.ndarray) -> dict[str, np.ndarray]:
-        return DictToArrayBijection.rmap(RaveledVars(x, raveled.point_map_info))
-
-    fit = minimize(lambda x: -float(logp(point(x))), raveled.data,
-                   jac=lambda x: -np.asarray(dlogp(point(x)), float), method="L-BFGS-B",
-                   options={"maxiter": maxiter})
-    return point(fit.x)
-
-
 def mirror_gap(model: AllianceModel, *, maxiter: int = 5000) -> dict[str, float]:
     """How much lower the log density is at the mirror image of the posterior mode.
 
@@ -248,9 +203,9 @@ def mirror_gap(model: AllianceModel, *, maxiter: int = 5000) -> dict[str, float]
     main one it sits.
     """
     logp = model.pymc_model.compile_logp()
-    mode = _climb(model, model.pymc_model.initial_point(), maxiter)
+    mode = climb(model, model.pymc_model.initial_point(), maxiter)
     mirror = mirror_point(model, mode)
-    local = _climb(model, mirror, maxiter)
+    local = climb(model, mirror, maxiter)
     beta = f"beta_{model.spec.latent_outcome}"
     same_sign = float(np.mean(np.sign(local[beta]) == np.sign(mirror[beta])))
     return {"logp_mode": round(float(logp(mode)), 2),
