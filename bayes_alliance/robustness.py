@@ -612,7 +612,8 @@ def hypothesis_evidence(frame: pd.DataFrame, ident: pd.DataFrame | None = None,
             text = f"no cell of {len(g)} estimates it"
         else:
             p = est["P(sign)"]
-            span = f"{p.min():.2f}" if len(est) == 1 else f"{p.min():.2f}-{p.max():.2f}"
+            lo, hi = f"{p.min():.2f}", f"{p.max():.2f}"
+            span = lo if lo == hi else f"{lo}-{hi}"
             counts = est["verdict"].value_counts()
             text = (f"P(sign) {span} in {len(est)} of {len(g)} cells: "
                     + ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts))
