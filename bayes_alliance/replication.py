@@ -177,6 +177,14 @@ def _stages(raw: dict[str, Any], where: str
         oos = table_with_defaults(raw["out_of_sample"], _OUT_OF_SAMPLE, "out_of_sample", where)
         _positive(oos, ("last_train_year", "folds", "draws", "tune", "chains", "seed",
                         "workers"), "out_of_sample", where)
+        if (not isinstance(oos["spec"], str) or not isinstance(oos["priors"], str)
+                or not isinstance(oos["separate"], bool)
+                or not isinstance(oos["target_accept"], float)
+                or not 0 < oos["target_accept"] < 1):
+            raise ReplicationError(f"{where} [out_of_sample]: spec and priors must be names, "
+                                   "separate true or false and target_accept a number in "
+                                   f"(0, 1); got {oos['spec']!r}, {oos['priors']!r}, "
+                                   f"{oos['separate']!r}, {oos['target_accept']!r}")
         splits = oos["splits"]
         if (not isinstance(splits, list) or not splits
                 or not all(isinstance(x, str) for x in splits)):

@@ -117,6 +117,7 @@ def test_spec_with_an_optional_covariate_the_panel_lacks_is_a_spec_error() -> No
     ('[robustness]\ncolour = "red"', None, "\\[robustness\\]: unknown key"),
     ("[robustness]\ndraws = 0", None, "draws must be a positive integer"),
     ('[out_of_sample]\nsplits = "time"', None, "splits must be a non-empty list"),
+    ('[out_of_sample]\nseparate = "yes"', None, "separate true or false"),
 ])
 def test_bad_config_names_the_key(tmp_path: Path, extra: str, runs: str | None,
                                   match: str) -> None:
