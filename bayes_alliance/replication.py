@@ -14,7 +14,15 @@ for), and writes into the output folder:
   sign and, under each run, the posterior mean, the 90% equal-tailed interval,
   P(sign), the share of posterior draws with the predicted sign,
   and the same share over the run's prior draws (what the prior alone says);
-* ``summary.json``: convergence, timing, machine and package versions.
+* ``summary.json``: convergence, timing (per stage), machine and package versions.
+
+The config may also declare two further stages, run by
+:func:`bayes_alliance.pipeline.replicate` after the fits: ``[robustness]`` (the
+grid of :mod:`bayes_alliance.robustness`, written to ``<out>/robustness/``)
+and ``[out_of_sample]`` (:func:`~bayes_alliance.validation.out_of_sample.run_oos`,
+written to ``<out>/out_of_sample/``); their evidence becomes the table's
+``verdict``, ``robustness`` and ``out of sample`` columns, which say
+:data:`NOT_RUN` for a stage the config does not declare.
 
 :func:`paste_into` copies ``hypotheses.md`` between the marker comments
 :data:`BEGIN` and :data:`END` of a README, so that the README's table is never
@@ -27,7 +35,6 @@ import hashlib
 import json
 import os
 import platform
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +58,19 @@ BEGIN = "<!-- replication:hypotheses -->"
 END = "<!-- /replication:hypotheses -->"
 #: default config (``models/replication/real.toml``)
 DEFAULT_CONFIG = "real"
+#: what the evidence columns say for a stage that was not run
+NOT_RUN = "not run"
+#: the evidence columns of the hypotheses table, filled by the stages
+EVIDENCE = ("verdict", "robustness", "out of sample")
 _TOP_KEYS = {"schema_version", "name", "description", "panel", "out", "runs_dir", "settings",
-             "runs"}
+             "runs", "robustness", "out_of_sample"}
+#: ``[robustness]``: the grid, and overrides of its sampler settings (None: the grid's own)
+_ROBUSTNESS = {"grid": "real", "draws": None, "tune": None, "chains": None, "workers": None,
+               "fake_data": True}
+#: ``[out_of_sample]``: the arguments of ``run_oos`` (panel, out and runs_dir come from the config)
+_OUT_OF_SAMPLE = {"spec": "joint-real", "priors": "theory", "splits": ["time", "loao", "cases"],
+                  "last_train_year": 1989, "folds": 3, "separate": True, "draws": 300,
+                  "tune": 300, "chains": 2, "target_accept": 0.9, "seed": 1, "workers": 1}
 _SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "sampler": "nutpie",
              "target_accept": 0.9, "prior_draws": 1000}
 _RUN_KEYS = {"spec", "priors", "seed", "name", "init"}
@@ -85,6 +103,9 @@ class ReplicationConfig:
         ``prior_draws`` (draws from the prior for the prior-only sign probability).
     runs
         The fits, in order.
+    robustness, out_of_sample
+        The ``[robustness]`` and ``[out_of_sample]`` stage tables, defaults
+        filled in (None: the stage is not declared and is skipped).
     """
 
     name: str
@@ -95,6 +116,8 @@ class ReplicationConfig:
     settings: dict[str, Any]
     runs: tuple[Run, ...]
     source: str = ""
+    robustness: dict[str, Any] | None = None
+    out_of_sample: dict[str, Any] | None = None
 
 
 def table_with_defaults(given: Any, defaults: dict[str, Any], name: str,
@@ -129,6 +152,46 @@ def check_settings(given: Any, where: str) -> dict[str, Any]:
             raise ReplicationError(f"{where} [settings]: {key} must be a positive integer, "
                                    f"got {settings[key]!r}")
     return settings
+
+
+def _positive(table: dict[str, Any], keys: tuple[str, ...], name: str, where: str) -> None:
+    for key in keys:
+        value = table[key]
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 1):
+            raise ReplicationError(f"{where} [{name}]: {key} must be a positive integer, "
+                                   f"got {value!r}")
+
+
+def _stages(raw: dict[str, Any], where: str
+            ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The ``[robustness]`` and ``[out_of_sample]`` tables (None when absent), checked."""
+    rob = oos = None
+    if "robustness" in raw:
+        rob = table_with_defaults(raw["robustness"], _ROBUSTNESS, "robustness", where)
+        _positive(rob, ("draws", "tune", "chains", "workers"), "robustness", where)
+        if not isinstance(rob["grid"], str) or not isinstance(rob["fake_data"], bool):
+            raise ReplicationError(f"{where} [robustness]: grid must be a grid name or path and "
+                                   f"fake_data true or false, got {rob['grid']!r}, "
+                                   f"{rob['fake_data']!r}")
+    if "out_of_sample" in raw:
+        oos = table_with_defaults(raw["out_of_sample"], _OUT_OF_SAMPLE, "out_of_sample", where)
+        _positive(oos, ("last_train_year", "folds", "draws", "tune", "chains", "seed",
+                        "workers"), "out_of_sample", where)
+        if (not isinstance(oos["spec"], str) or not isinstance(oos["priors"], str)
+                or not isinstance(oos["separate"], bool)
+                or not isinstance(oos["target_accept"], float)
+                or not 0 < oos["target_accept"] < 1):
+            raise ReplicationError(f"{where} [out_of_sample]: spec and priors must be names, "
+                                   "separate true or false and target_accept a number in "
+                                   f"(0, 1); got {oos['spec']!r}, {oos['priors']!r}, "
+                                   f"{oos['separate']!r}, {oos['target_accept']!r}")
+        splits = oos["splits"]
+        if (not isinstance(splits, list) or not splits
+                or not all(isinstance(x, str) for x in splits)):
+            raise ReplicationError(f"{where} [out_of_sample]: splits must be a non-empty list "
+                                   f"such as [\"time\", \"loao\", \"cases\"], got {splits!r}")
+    return rob, oos
 
 
 def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationConfig:
@@ -170,11 +233,12 @@ def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationC
     if len(set(names)) != len(names):
         raise ReplicationError(f"{where}: run names must be unique, got {names}; give each "
                                "run a `name`")
+    robustness, out_of_sample = _stages(raw, where)
     return ReplicationConfig(
         name=str(raw.get("name", path.stem)), description=str(raw.get("description", "")),
         panel=str(raw.get("panel", "real")), out=Path(raw.get("out", "reports/replication")),
         runs_dir=Path(raw.get("runs_dir", "runs/replication")), settings=settings,
-        runs=tuple(runs), source=where)
+        runs=tuple(runs), source=where, robustness=robustness, out_of_sample=out_of_sample)
 
 
 def _digest(obj: Any) -> str:
@@ -242,7 +306,7 @@ def fit_or_reuse(model: AllianceModel, run: Run, settings: dict[str, Any], path:
     return result, "fitted"
 
 
-def _parse_coefficient(coef: str) -> tuple[str, str]:
+def parse_coefficient(coef: str) -> tuple[str, str]:
     """``"beta[milex, threat]"`` -> ``("milex", "threat")``."""
     outcome, term = coef.removeprefix("beta[").removesuffix("]").split(", ")
     return outcome, term
@@ -250,7 +314,7 @@ def _parse_coefficient(coef: str) -> tuple[str, str]:
 
 def _why_missing(coef: str, result: Any) -> str:
     """Why a run has no draws of ``coef``: no such equation (with its data count) or term."""
-    outcome, term = _parse_coefficient(coef)
+    outcome, term = parse_coefficient(coef)
     if outcome not in result.spec.outcome_names:
         frame = result.panel.frame
         rows = f"; the panel has {int(frame[outcome].notna().sum())} observed '{outcome}' rows" \
@@ -324,8 +388,34 @@ def _cell(row: pd.Series, name: str) -> tuple[str, str]:
     return est, p
 
 
+def _evidence(row: pd.Series, column: str) -> str:
+    """A stage's evidence cell; :data:`NOT_RUN` when the table has none."""
+    value = row.get(column)
+    return value if isinstance(value, str) and value else NOT_RUN
+
+
+def _stages_line(summary: dict[str, Any]) -> str:
+    """What the evidence columns rest on: each stage's settings, or that it was not run."""
+    stages = summary.get("stages", {})
+    parts = []
+    for key, label in (("robustness", "Robustness grid"), ("out_of_sample", "Out of sample")):
+        st = stages.get(key, {})
+        if st.get("status") != "run":
+            parts.append(f"{label}: {NOT_RUN} (no [{key}] stage in the config), so its "
+                         f"column says '{NOT_RUN}'.")
+        else:
+            parts.append(f"{label}: {st['description']} ({st['wall_seconds']} s; "
+                         f"`{st['out']}`).")
+    return " ".join(parts)
+
+
 def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
-    """The README's real-data hypotheses table and its convergence lines, as Markdown."""
+    """The README's real-data hypotheses table and its convergence lines, as Markdown.
+
+    The columns ``verdict``, ``robustness`` and ``out of sample`` (:data:`EVIDENCE`)
+    come from the stages; a table without them, or with an empty cell, shows
+    :data:`NOT_RUN`.
+    """
     runs = [r["name"] for r in summary["runs"]]
     pct = int(round(CI_PROB * 100))
     s = summary["settings"]
@@ -341,12 +431,21 @@ def render_markdown(table: pd.DataFrame, summary: dict[str, Any]) -> str:
         f"from the game) are marked *. A coefficient whose R-hat exceeds {RHAT_MAX} shows it: "
         "its chains disagree, so its row is not an estimate.",
         "",
-        "| H | coefficient | sign | " + " | ".join(f"{r}: mean [{pct}%] | {r}: P(sign) (prior)"
-                                                  for r in runs) + " |",
-        "|---|---|---|" + "---|---|" * len(runs),
+        "*verdict*: the robustness grid's overall verdict, by the rules of "
+        "`bayes_alliance/robustness.py` (stated in `robustness/robustness.md`); *robustness*: "
+        "the range of P(sign) over the grid's cells that estimate the coefficient and how many "
+        "cells give each verdict, with the identification refits and the fake-data check where "
+        "they flag it; *out of sample*: for the hypothesis's outcome, per split, the held-out "
+        "ELPD of the joint model minus that of the GLM baseline (SE), positive = the joint "
+        "model predicts better, and the share of held-out values inside the 90% predictive "
+        "interval. " + _stages_line(summary),
+        "",
+        "| H | coefficient | sign | verdict | robustness | out of sample | "
+        + " | ".join(f"{r}: mean [{pct}%] | {r}: P(sign) (prior)" for r in runs) + " |",
+        "|---|---|---|---|---|---|" + "---|---|" * len(runs),
     ]
     for _, row in table.iterrows():
-        cells = [c for r in runs for c in _cell(row, r)]
+        cells = [_evidence(row, c) for c in EVIDENCE] + [c for r in runs for c in _cell(row, r)]
         star = "" if row["derived"] else "*"
         lines.append(f"| {row['id']}{star} | `{row['coefficient']}` | {row['sign']} | "
                      + " | ".join(cells) + " |")
@@ -411,36 +510,16 @@ def paste_into(readme: str | os.PathLike[str], markdown: str, *, begin: str = BE
     return write_text_atomic(path, f"{head}{begin}\n{markdown}{end}{tail}", force=True)
 
 
-def _machine() -> dict[str, Any]:
-    return {"platform": platform.platform(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
-
-
-def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
-              readme: str | os.PathLike[str] | None = None,
-              log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Fit (or reuse) every declared run and write the replication output.
-
-    Parameters
-    ----------
-    config
-        Shipped config name or path (see :func:`load_config`).
-    readme
-        README to paste ``hypotheses.md`` into (between :data:`BEGIN` and
-        :data:`END`); None to leave every README alone.
-    log
-        Called with one line per step (the CLI prints them).
+def fit_runs(cfg: ReplicationConfig, log: Callable[[str], None] = lambda _: None
+             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Fit (or reuse) every declared run; write ``<out>/runs/<run>.json``.
 
     Returns
     -------
-    dict
-        The content of ``summary.json``.
+    results, runs
+        ``{run name: FitResult}`` and one record per run for ``summary.json``
+        (status, timing, diagnostics, the stuck-chain guard's restarts).
     """
-    cfg = load_config(config)
-    if readme is not None:
-        _split_readme(Path(readme))  # fail on a README without markers before fitting
-    t0 = time.perf_counter()
-    machine_start = _machine()
     results: dict[str, Any] = {}
     runs = []
     for run in cfg.runs:
@@ -457,8 +536,25 @@ def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
                      "diagnostics": result.diagnostics().to_dict(),
                      "restarts": summary.get("restarts", []),
                      "init": result.info.get("init", {"kind": "default"})})
+    return results, runs
+
+
+def machine() -> dict[str, Any]:
+    """Platform, CPU count and load average now (recorded at the start and end of a run)."""
+    return {"platform": platform.platform(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def replication_summary(cfg: ReplicationConfig, results: dict[str, Any],
+                        runs: list[dict[str, Any]], stages: dict[str, Any],
+                        wall_seconds: float, machine_start: dict[str, Any]) -> dict[str, Any]:
+    """The content of ``summary.json``: config, panel, runs, stages, timing, machine, versions.
+
+    ``stages``: per stage (``fits``, ``robustness``, ``out_of_sample``) its
+    ``status`` (``"run"`` or :data:`NOT_RUN`) and ``wall_seconds``.
+    """
     frame = next(iter(results.values())).panel.frame
-    summary_all = {
+    return {
         "config": cfg.source, "name": cfg.name, "description": cfg.description,
         "settings": cfg.settings,
         "panel": {"source": cfg.panel, "rows": int(len(frame)),
@@ -466,23 +562,37 @@ def replicate(config: str | os.PathLike[str] = DEFAULT_CONFIG, *,
                   "first_year": int(frame["year"].min()), "last_year": int(frame["year"].max()),
                   "hash": panel_hash(frame)},
         "runs": runs,
+        "stages": stages,
         "all_converged": all(r["diagnostics"]["ok"] for r in runs),
-        "wall_seconds": round(time.perf_counter() - t0, 1),
-        "machine": {"start": machine_start, "end": _machine()},
+        "wall_seconds": round(wall_seconds, 1),
+        "machine": {"start": machine_start, "end": machine()},
         "versions": versions(),
     }
-    table = hypotheses_frame(results)
-    markdown = render_markdown(table, summary_all)
+
+
+def write_replication(cfg: ReplicationConfig, table: pd.DataFrame, summary: dict[str, Any],
+                      readme: str | os.PathLike[str] | None) -> str:
+    """Write ``hypotheses.csv``, ``hypotheses.md`` and ``summary.json``; paste into ``readme``.
+
+    Returns the Markdown of ``hypotheses.md``.
+    """
+    markdown = render_markdown(table, summary)
     write_text_atomic(cfg.out / "hypotheses.csv", table.to_csv(index=False, float_format="%.4f"),
                       force=True)
     write_text_atomic(cfg.out / "hypotheses.md", markdown, force=True)
     write_text_atomic(cfg.out / "summary.json",
-                      json.dumps(summary_all, indent=2, allow_nan=False) + "\n", force=True)
+                      json.dumps(summary, indent=2, allow_nan=False) + "\n", force=True)
     if readme is not None:
         paste_into(readme, markdown)
-    return summary_all
+    return markdown
 
 
-__all__ = ["BEGIN", "END", "ReplicationConfig", "Run", "check_settings", "fit_or_reuse",
-           "hypotheses_frame", "load_config", "panel_hash", "paste_into", "render_markdown",
-           "replicate", "run_key", "table_with_defaults"]
+def check_readme(readme: str | os.PathLike[str]) -> None:
+    """Fail on a README without the markers (before anything is fitted)."""
+    _split_readme(Path(readme))
+
+
+__all__ = ["BEGIN", "END", "EVIDENCE", "NOT_RUN", "ReplicationConfig", "Run", "check_readme",
+           "check_settings", "fit_or_reuse", "fit_runs", "hypotheses_frame", "load_config",
+           "machine", "panel_hash", "parse_coefficient", "paste_into", "render_markdown",
+           "replication_summary", "run_key", "table_with_defaults", "write_replication"]

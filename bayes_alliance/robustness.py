@@ -33,7 +33,11 @@ ArviZ's power-scaling diagnostic needs (:func:`power_scaling`).
 
 Output (``out``): ``robustness.csv`` / ``robustness.json`` (one row per
 hypothesis and cell), ``robustness.md`` (one row per hypothesis, its
-verdict, one column per cell), ``identification.csv`` / ``.md``
+verdict, one column per cell), ``evidence.csv`` (per hypothesis its verdict
+and the evidence in words, :func:`hypothesis_evidence`; also in
+``summary.json``, with each coefficient's identification label under
+``identification_labels``, which ``bayes-alliance scenario --identification``
+reads), ``identification.csv`` / ``.md``
 (:func:`bayes_alliance.identification.identification_frame`) and
 ``summary.json``; with ``[fake_data]`` also ``fakedata.csv`` (per hypothesis)
 and ``fakedata_replicates.csv``.
@@ -104,6 +108,7 @@ from bayes_alliance.replication import (
 )
 from bayes_alliance.resources import read_shipped_toml
 from bayes_alliance.results import FitResult, versions
+from bayes_alliance.scenarios.drivers import IDENTIFICATION_LABELS
 from bayes_alliance.validation.cluster import dask_client
 from bayes_alliance.validation.fakedata import fake_data_check
 
@@ -578,6 +583,66 @@ def render_grid(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def hypothesis_evidence(frame: pd.DataFrame, ident: pd.DataFrame | None = None,
+                        fake: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per hypothesis: its overall verdict and the grid evidence behind it, in words.
+
+    Parameters
+    ----------
+    frame
+        :func:`grid_frame` (one row per hypothesis and grid cell).
+    ident
+        The identification table (``exclusion_driven`` rows are named).
+    fake
+        The fake-data table of :func:`~bayes_alliance.validation.fakedata.fake_data_check`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``coefficient``, ``verdict`` (:func:`overall_verdict`, as in
+        ``frame``) and ``robustness``: the range of P(sign) over the cells that
+        estimate the coefficient, the number of cells per verdict ("k of n
+        cells"), the relaxed exclusions that flip its sign and the fake-data
+        label with its coverage and sign recovery.
+    """
+    rows = []
+    for hid, g in frame.groupby("id", sort=False):
+        est = g[g["verdict"] != "not estimated"]
+        if est.empty:
+            text = f"no cell of {len(g)} estimates it"
+        else:
+            p = est["P(sign)"]
+            lo, hi = f"{p.min():.2f}", f"{p.max():.2f}"
+            span = lo if lo == hi else f"{lo}-{hi}"
+            counts = est["verdict"].value_counts()
+            text = (f"P(sign) {span} in {len(est)} of {len(g)} cells: "
+                    + ", ".join(f"{counts[v]} {v}" for v in VERDICTS if v in counts))
+        if ident is not None and len(ident):
+            flips = ident[(ident["id"] == hid)
+                          & ident["exclusion_driven"].fillna(False).astype(bool)]
+            if len(flips):
+                text += f"; sign flips when relaxing {', '.join(flips['relaxed'])}"
+        if fake is not None and hid in set(fake["id"]):
+            f = fake.set_index("id").loc[hid]
+            text += (f"; fake data: {f['label']} (90% coverage {f['coverage90']:.2f}, "
+                     f"sign recovery {f['sign_recovery']:.2f})")
+        rows.append({"id": hid, "coefficient": g["coefficient"].iloc[0],
+                     "verdict": g["overall"].iloc[0], "robustness": text})
+    return pd.DataFrame(rows, columns=["id", "coefficient", "verdict", "robustness"])
+
+
+def identification_labels(evidence: pd.DataFrame) -> dict[str, str]:
+    """Readable coefficient -> ``"not identified"`` or ``"identified"`` (estimated ones only).
+
+    A coefficient is *not identified* when any hypothesis on it has that
+    overall verdict (:func:`hypothesis_evidence`); the scenarios' drivers read
+    these labels (key :data:`IDENTIFICATION_LABELS` of ``summary.json``).
+    """
+    est = evidence[evidence["verdict"] != "not estimated"]
+    return {coef: "not identified" if (g["verdict"] == "not identified").any() else "identified"
+            for coef, g in est.groupby("coefficient", sort=True)}
+
+
 # ---------------------------------------------------------------------- the command
 def _identification(cfg: Grid, results: dict[str, FitResult]) -> pd.DataFrame:
     """The identification table of every base cell with relaxation refits (may be empty)."""
@@ -591,19 +656,44 @@ def _identification(cfg: Grid, results: dict[str, FitResult]) -> pd.DataFrame:
 
 
 def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | None = None,
-             log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+             log: Callable[[str], None] = lambda _: None, out: Path | None = None,
+             runs_dir: Path | None = None, overrides: dict[str, Any] | None = None,
+             fake_data: bool = True) -> dict[str, Any]:
     """Fit (or reuse) every cell of ``grid`` on Dask and write the robustness output.
 
-    ``scheduler``: address of a running Dask scheduler (None: a local cluster
-    of the grid's ``workers`` processes).
+    Parameters
+    ----------
+    grid
+        Shipped grid name or path (:func:`load_grid`).
+    scheduler
+        Address of a running Dask scheduler (None: a local cluster of the
+        grid's ``workers`` processes).
+    log
+        Called with one line per step.
+    out, runs_dir
+        Replace the grid's output and run folders (None: the grid's own).
+    overrides
+        Replace the grid's ``draws``, ``tune``, ``chains`` or ``workers``
+        (None values are ignored), e.g. for a cheaper grid.
+    fake_data
+        False skips the grid's ``[fake_data]`` check.
 
     Returns
     -------
     dict
         The content of ``summary.json``: per cell its status and diagnostics,
-        the overall verdict of each hypothesis, settings, wall time, versions.
+        the overall verdict of each hypothesis, the evidence behind it
+        (:func:`hypothesis_evidence`), the coefficients' identification labels
+        (:func:`identification_labels`), settings, wall time, versions.
     """
     cfg = load_grid(grid)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    cfg = replace(cfg, out=cfg.out if out is None else Path(out),
+                  runs_dir=cfg.runs_dir if runs_dir is None else Path(runs_dir),
+                  settings={**cfg.settings, **{k: v for k, v in given.items()
+                                               if k != "workers"}},
+                  workers=given.get("workers", cfg.workers),
+                  fake_data=cfg.fake_data if fake_data else None)
     t0 = time.perf_counter()
     load = [round(x, 2) for x in os.getloadavg()]
     statuses = fit_cells(cfg.cells, cfg.settings, cfg.runs_dir, cfg.workers, log, scheduler)
@@ -621,6 +711,7 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
         unidentified |= set(fake[1].loc[fake[1]["label"] == "not identified", "id"])
     frame = grid_frame({c.name: results[c.name] for c in cfg.grid_cells}, cfg.grid_cells,
                        unidentified)
+    evidence = hypothesis_evidence(frame, ident, None if fake is None else fake[1])
     status = {s["name"]: s for s in statuses}
     summary = {
         "grid": cfg.source, "name": cfg.name, "description": cfg.description,
@@ -633,6 +724,9 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
                    "diagnostics": results[c.name].diagnostics().to_dict()}
                   for c in cfg.cells],
         "verdicts": dict(zip(frame["id"], frame["overall"], strict=True)),
+        "evidence": evidence.set_index("id")[["coefficient", "verdict", "robustness"]]
+        .to_dict(orient="index"),
+        IDENTIFICATION_LABELS: identification_labels(evidence),
         "fake_data": None if fake is None else {
             **cfg.fake_data, "labels": dict(zip(fake[1]["id"], fake[1]["label"], strict=True))},
         "wall_seconds": round(time.perf_counter() - t0, 1),
@@ -640,6 +734,7 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
         "versions": versions(),
     }
     out = cfg.out
+    write_text_atomic(out / "evidence.csv", evidence.to_csv(index=False), force=True)
     write_text_atomic(out / "robustness.csv", frame.to_csv(index=False, float_format="%.4f"),
                       force=True)
     write_text_atomic(out / "robustness.json",
@@ -661,5 +756,6 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
 
 
 __all__ = ["DECISIVE", "PRIOR_LEAN", "PSENSE_THRESHOLD", "VERDICTS", "Cell", "Grid",
-           "add_log_prior", "cell_verdict", "fit_cell", "fit_cells", "grid_frame", "load_grid",
-           "overall_verdict", "power_scaling", "render_grid", "run_grid"]
+           "add_log_prior", "cell_verdict", "fit_cell", "fit_cells", "grid_frame",
+           "hypothesis_evidence", "identification_labels", "load_grid", "overall_verdict",
+           "power_scaling", "render_grid", "run_grid"]

@@ -252,6 +252,26 @@ def test_separate_models_are_scored_on_the_same_rows(tiny, tmp_path):
     assert table.elpd_diff["total", "separate"] == pytest.approx(parts)
 
 
+def test_outcome_evidence_is_joint_minus_glm_and_joint_coverage():
+    table = pd.DataFrame([
+        {"split": "time", "outcome": "milex", "model": "joint", "elpd_diff": 0.0,
+         "se_diff": 0.0, "cover90": 0.88},
+        {"split": "time", "outcome": "milex", "model": "glm", "elpd_diff": -12.34,
+         "se_diff": 3.01, "cover90": 0.7},
+        {"split": "loao", "outcome": "milex", "model": "joint", "elpd_diff": 0.0,
+         "se_diff": 0.0, "cover90": 0.91},
+        {"split": "time", "outcome": "exit", "model": "joint", "elpd_diff": 0.0,
+         "se_diff": 0.0, "cover90": np.nan},
+        {"split": "time", "outcome": "exit", "model": "glm", "elpd_diff": 2.0,
+         "se_diff": 1.0, "cover90": np.nan},
+        {"split": "time", "outcome": "total", "model": "joint", "elpd_diff": 0.0,
+         "se_diff": 0.0, "cover90": np.nan}])
+    assert oos.outcome_evidence(table) == {"milex": "time +12.3 (3.0) cover 0.88; loao cover 0.91",
+                                           "exit": "time -2.0 (1.0)"}
+    assert oos.outcome_evidence(table, converged=False)["exit"].endswith(
+        "(some fits not converged)")
+
+
 def test_cli_reports_a_bad_split_in_one_paragraph(tiny, tmp_path):
     from typer.testing import CliRunner
 

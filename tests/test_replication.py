@@ -15,7 +15,16 @@ from bayes_alliance.cli import app
 from bayes_alliance.diagnostics_compare import sign_probability
 from bayes_alliance.errors import ReplicationError, SpecError, TheoryError
 from bayes_alliance.models.spec import load_spec
-from bayes_alliance.replication import BEGIN, END, load_config, panel_hash, paste_into, replicate
+from bayes_alliance.pipeline import add_evidence, replicate
+from bayes_alliance.replication import (
+    BEGIN,
+    END,
+    NOT_RUN,
+    load_config,
+    panel_hash,
+    paste_into,
+    render_markdown,
+)
 from bayes_alliance.results import FitResult
 from bayes_alliance.theory import EMPIRICAL_HYPOTHESES, HYPOTHESES, REGISTRY, check_hypotheses
 
@@ -107,6 +116,10 @@ def test_spec_with_an_optional_covariate_the_panel_lacks_is_a_spec_error() -> No
     ("", "", "no \\[\\[runs\\]\\]"),
     ("", '[[runs]]\nspec = "joint-real"\npriors = "weak"\nseed = 1\ninit = "best"\n',
      "init must be one of"),
+    ('[robustness]\ncolour = "red"', None, "\\[robustness\\]: unknown key"),
+    ("[robustness]\ndraws = 0", None, "draws must be a positive integer"),
+    ('[out_of_sample]\nsplits = "time"', None, "splits must be a non-empty list"),
+    ('[out_of_sample]\nseparate = "yes"', None, "separate true or false"),
 ])
 def test_bad_config_names_the_key(tmp_path: Path, extra: str, runs: str | None,
                                   match: str) -> None:
@@ -119,8 +132,18 @@ def test_bad_config_names_the_key(tmp_path: Path, extra: str, runs: str | None,
     assert res.exit_code == 1 and "error:" in res.output and "Traceback" not in res.output
 
 
+def test_unknown_split_fails_before_fitting(tmp_path: Path, tiny_panel: Path) -> None:
+    config = _config(tmp_path, tiny_panel, extra='[out_of_sample]\nsplits = ["later"]\n')
+    with pytest.raises(ReplicationError, match="unknown split\\(s\\) \\['later'\\]"):
+        replicate(config)
+    assert not (tmp_path / "runs").exists()
+
+
 def test_shipped_config_declares_the_standard_runs() -> None:
     cfg = load_config()
+    assert cfg.robustness is not None and cfg.robustness["grid"] == "real"
+    assert cfg.out_of_sample is not None
+    assert cfg.out_of_sample["splits"] == ["time", "loao", "cases"]
     assert {(r.spec, r.priors) for r in cfg.runs} == {
         ("joint-real", "theory"), ("joint-real", "weak"), ("joint-real-time", "theory"),
         ("joint-real-measured", "theory"), ("joint-real-measured", "weak")}
@@ -143,6 +166,64 @@ def test_paste_replaces_only_the_marked_block(tmp_path: Path) -> None:
     bare.write_text("no markers\n", encoding="utf-8")
     with pytest.raises(ReplicationError, match="replication:hypotheses"):
         paste_into(bare, "x\n")
+
+
+def _planted_table() -> tuple[pd.DataFrame, dict]:
+    """A hypotheses table of one run 'r' (planted numbers) and its summary, as replicate makes."""
+    rows = []
+    for h in [h for h in REGISTRY if h.id in ("H1", "H3", "H5")]:
+        rows.append({"id": h.id, "derived": h.derived, "coefficient": h.coefficient,
+                     "sign": "+" if h.sign > 0 else "-", "statement": h.statement,
+                     "r mean": 0.2, "r lo": 0.1, "r hi": 0.3, "r P(sign)": 0.97,
+                     "r prior P(sign)": 0.5, "r r_hat": 1.0, "r note": ""})
+    diag = {"divergences": 0, "max_rhat": 1.0, "min_ess_bulk": 500, "min_ess_tail": 500,
+            "stuck_chains": []}
+    summary = {"config": "tiny.toml", "settings": {"chains": 2, "draws": 10, "tune": 10,
+                                                   "sampler": "pymc"},
+               "panel": {"source": "tiny", "rows": 9, "allies": 3, "first_year": 1990,
+                         "last_year": 1992},
+               "runs": [{"name": "r", "spec": "joint-real", "spec_hash": "abc", "priors": "weak",
+                         "seed": 1, "diagnostics": diag, "sampling_seconds": 1.0}],
+               "stages": {"fits": {"status": "run", "wall_seconds": 1.0},
+                          "robustness": {"status": NOT_RUN},
+                          "out_of_sample": {"status": NOT_RUN}}}
+    return pd.DataFrame(rows), summary
+
+
+def _cells(md: str, hid: str) -> list[str]:
+    """The cells of hypothesis ``hid``'s row in the Markdown table."""
+    row = next(line for line in md.splitlines() if line.startswith(f"| {hid}"))
+    return [c.strip() for c in row.strip("|").split("|")]
+
+
+def test_table_says_not_run_for_absent_stages_and_never_invents_evidence() -> None:
+    table, summary = _planted_table()
+    assert list(table["coefficient"]) == ["beta[reassure, exit_capacity]",
+                                          "beta[milex, dependence]",
+                                          "beta[intervene, dependence]"]
+    md = render_markdown(add_evidence(table, None, None), summary)
+    header = next(line for line in md.splitlines() if line.startswith("| H |"))
+    assert header.startswith("| H | coefficient | sign | verdict | robustness | out of sample |")
+    for hid in ("H1", "H3*", "H5*"):
+        assert _cells(md, hid)[3:6] == [NOT_RUN] * 3
+    assert "Robustness grid: not run (no [robustness] stage" in md
+    assert "Out of sample: not run (no [out_of_sample] stage" in md
+    # a table without the columns (one made before the stages) says the same; nothing is guessed
+    assert render_markdown(table, summary) == md
+    # with the stages: the grid's words, and the held-out evidence of the hypothesis's outcome
+    grid = {"H1": {"verdict": "supported", "robustness": "P(sign) 0.97 in 1 of 1 cells"}}
+    held = {"reassure": "time +3.0 (1.0) cover 0.90", "milex": "time -1.0 (2.0)"}
+    out = add_evidence(table, grid, held, "mini")
+    assert list(out["verdict"]) == ["supported", "not in the grid", "not in the grid"]
+    assert list(out["out of sample"]) == ["time +3.0 (1.0) cover 0.90", "time -1.0 (2.0)",
+                                          "no 'intervene' equation in mini"]
+    summary["stages"]["robustness"] = {"status": "run", "description": "grid `g`",
+                                       "wall_seconds": 2.0, "out": "o/robustness"}
+    md = render_markdown(out, summary)
+    assert "Robustness grid: grid `g` (2.0 s; `o/robustness`)" in md
+    assert "Out of sample: not run" in md
+    assert _cells(md, "H1")[3:6] == ["supported", "P(sign) 0.97 in 1 of 1 cells",
+                                     "time +3.0 (1.0) cover 0.90"]
 
 
 def test_readme_without_markers_fails_before_fitting(tmp_path: Path, tiny_panel: Path) -> None:
@@ -186,6 +267,8 @@ def test_replicate_end_to_end_and_resumes(tmp_path: Path, tiny_panel: Path) -> N
     md = (out / "hypotheses.md").read_text(encoding="utf-8")
     assert text == f"# Title\n\nbefore\n{BEGIN}\n{md}{END}\nafter\n"
     assert "| H3* |" in md and "theory: P(sign) (prior)" in md
+    assert set(table["verdict"]) == set(table["out of sample"]) == {NOT_RUN}   # no stages
+    assert summary["stages"]["robustness"] == {"status": NOT_RUN}
 
     # resumable: same inputs reuse both runs; a new seed refits that run only
     again = replicate(config, readme=None)
@@ -206,3 +289,144 @@ def test_readme_table_is_the_committed_replication_output() -> None:
     assert summary["panel"]["hash"] == panel_hash(ba.load_panel("real").frame), (
         "the committed replication output was made from another real panel; rerun "
         "`bayes-alliance replicate`")
+
+
+MINI_SPEC = """
+schema_version = 1
+name = "mini"
+priors = "weak"
+[ally_effects]
+correlated = false
+[[outcomes]]
+name = "reassure"
+column = "reassure"
+family = "negative_binomial"
+exposure = "exposure"
+terms = ["exit_capacity", "threat"]
+[[outcomes]]
+name = "milex"
+column = "milex_gdp"
+family = "lognormal_t"
+terms = ["threat", "reassurance"]
+"""
+
+
+def _staged_config(tmp_path: Path, panel: Path) -> Path:
+    """One run of a two-outcome spec, plus a one-cell grid and a time split: all tiny."""
+    spec = tmp_path / "mini.toml"
+    spec.write_text(MINI_SPEC, encoding="utf-8")
+    grid = tmp_path / "grid.toml"
+    grid.write_text(f"""
+name = "tinygrid"
+priors = ["weak"]
+[settings]
+draws = 200
+tune = 200
+chains = 2
+prior_draws = 200
+sampler = "pymc"
+workers = 1
+[[specs]]
+name = "mini"
+spec = "{spec.as_posix()}"
+[[panels]]
+name = "tiny"
+panel = "{panel.as_posix()}"
+""", encoding="utf-8")
+    path = tmp_path / "staged.toml"
+    path.write_text(f"""
+name = "staged"
+panel = "{panel.as_posix()}"
+out = "{(tmp_path / 'out').as_posix()}"
+runs_dir = "{(tmp_path / 'runs').as_posix()}"
+[settings]
+draws = 30
+tune = 30
+chains = 2
+prior_draws = 200
+sampler = "pymc"
+[[runs]]
+name = "weak"
+spec = "{spec.as_posix()}"
+priors = "weak"
+seed = 4
+[robustness]
+grid = "{grid.as_posix()}"
+draws = 30
+tune = 30
+[out_of_sample]
+spec = "{spec.as_posix()}"
+priors = "weak"
+splits = ["time"]
+last_train_year = 1993
+separate = false
+draws = 30
+tune = 30
+chains = 1
+""", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def synthetic_panel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six allies of the synthetic default panel, 1980-2000 (reassurance counts not sparse)."""
+    frame = ba.load_panel("default").frame
+    path = tmp_path_factory.mktemp("synthetic") / "tiny.csv"
+    frame[frame.ally.isin(TINY) & frame.year.between(1980, 2000)].to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_replicate_runs_the_declared_stages_end_to_end(tmp_path: Path,
+                                                       synthetic_panel: Path) -> None:
+    config, readme = _staged_config(tmp_path, synthetic_panel), _readme(tmp_path)
+    res = runner.invoke(app, ["replicate", "--config", str(config), "--readme", str(readme)])
+    assert res.exit_code == 0, res.output
+    assert "stage robustness: run" in res.stdout and "robustness/, out_of_sample/" in res.stdout
+    out = tmp_path / "out"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    stages = summary["stages"]
+    assert [stages[k]["status"] for k in ("fits", "robustness", "out_of_sample")] == ["run"] * 3
+    assert all(stages[k]["wall_seconds"] > 0 for k in stages)
+    assert stages["robustness"]["settings"]["draws"] == 30       # the stage's cheaper grid
+    assert (stages["robustness"]["fitted"], stages["robustness"]["reused"]) == (1, 0)
+    grid = json.loads((out / "robustness" / "summary.json").read_text(encoding="utf-8"))
+    assert [c["name"] for c in grid["cells"]] == ["mini-weak-tiny"]
+    assert (tmp_path / "runs" / "robustness" / "mini-weak-tiny.nc").is_file()
+    oos = pd.read_csv(out / "out_of_sample" / "oos.csv")
+    assert set(oos["split"]) == {"time"}
+
+    # the table's evidence is the stages' output, per hypothesis
+    table = pd.read_csv(out / "hypotheses.csv", keep_default_na=False).set_index("id")
+    for hid in ("H1", "H7", "H10", "H21"):
+        assert table.loc[hid, "verdict"] == grid["verdicts"][hid]
+        assert table.loc[hid, "robustness"] == grid["evidence"][hid]["robustness"]
+        assert table.loc[hid, "robustness"].startswith("P(sign) ")
+    p = pd.read_csv(out / "robustness" / "robustness.csv").set_index("id").loc["H10", "P(sign)"]
+    assert f"P(sign) {p:.2f} in 1 of 1 cells" in table.loc["H10", "robustness"]
+    assert table.loc["H13", "verdict"] == "not estimated"
+    milex = oos[(oos.outcome == "milex")].set_index("model")
+    expected = (f"time {-milex.loc['glm', 'elpd_diff']:+.1f} ({milex.loc['glm', 'se_diff']:.1f})"
+                f" cover {milex.loc['joint', 'cover90']:.2f}")
+    assert table.loc["H10", "out of sample"].startswith(expected)
+    assert table.loc["H13", "out of sample"] == "no 'exit' equation in " + str(
+        tmp_path / "mini.toml")
+    assert NOT_RUN not in set(table["verdict"]) | set(table["out of sample"])
+    md = (out / "hypotheses.md").read_text(encoding="utf-8")
+    assert f"{BEGIN}\n{md}{END}" in readme.read_text(encoding="utf-8")
+    assert "Robustness grid: grid `grid.toml`, 1 cells + 0 identification refits" in md
+    # labels for the scenarios come from the grid's summary
+    assert set(grid["identification_labels"]) == {"beta[reassure, exit_capacity]",
+                                                  "beta[milex, threat]",
+                                                  "beta[milex, reassurance]",
+                                                  "beta[reassure, threat]"}
+
+    # resumable: the run and the grid cell are reused, the out-of-sample fit comes from cache
+    cached = sorted((tmp_path / "runs" / "out_of_sample").iterdir())
+    again = replicate(config, readme=None)
+    assert [r["status"] for r in again["runs"]] == ["reused"]
+    assert (again["stages"]["robustness"]["fitted"], again["stages"]["robustness"]["reused"]) \
+        == (0, 1)
+    assert sorted((tmp_path / "runs" / "out_of_sample").iterdir()) == cached
+    assert pd.read_csv(out / "hypotheses.csv", keep_default_na=False).set_index("id").loc[
+        "H10", "out of sample"] == table.loc["H10", "out of sample"]

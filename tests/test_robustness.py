@@ -32,6 +32,8 @@ from bayes_alliance.resources import models_path
 from bayes_alliance.results import FitResult
 from bayes_alliance.robustness import (
     cell_verdict,
+    hypothesis_evidence,
+    identification_labels,
     load_grid,
     overall_verdict,
     power_scaling,
@@ -166,6 +168,36 @@ def test_cell_verdict_rules(args: tuple[float, ...], verdict: str) -> None:
 ])
 def test_overall_verdict_rules(verdicts: list[str], flipped: bool, overall: str) -> None:
     assert overall_verdict(verdicts, flipped) == overall
+
+
+def test_evidence_counts_cells_and_names_the_flags() -> None:
+    cells = ["a", "b", "c"]
+    frame = pd.DataFrame(
+        [{"id": "H10", "coefficient": "beta[milex, reassurance]", "cell": c, "P(sign)": p,
+          "verdict": v, "overall": "not identified"}
+         for c, p, v in zip(cells, [0.97, 0.99, 0.62], ["supported", "supported",
+                                                        "inconclusive"], strict=True)]
+        + [{"id": "H13", "coefficient": "beta[exit, us_troops]", "cell": c, "P(sign)": np.nan,
+            "verdict": "not estimated", "overall": "not estimated"} for c in cells]
+        + [{"id": "H7", "coefficient": "beta[milex, threat]", "cell": c, "P(sign)": 0.99,
+            "verdict": "supported", "overall": "supported"} for c in cells[:2]]
+        + [{"id": "H7", "coefficient": "beta[milex, threat]", "cell": "c", "P(sign)": np.nan,
+            "verdict": "not estimated", "overall": "supported"}])
+    ident = pd.DataFrame([{"id": "H10", "relaxed": "milex+exit_capacity",
+                           "exclusion_driven": True},
+                          {"id": "H10", "relaxed": "milex+all", "exclusion_driven": False}])
+    fake = pd.DataFrame([{"id": "H10", "label": "identified", "coverage90": 0.75,
+                          "sign_recovery": 1.0}])
+    ev = hypothesis_evidence(frame, ident, fake).set_index("id")
+    assert ev.loc["H10", "verdict"] == "not identified"
+    assert ev.loc["H10", "robustness"] == (
+        "P(sign) 0.62-0.99 in 3 of 3 cells: 2 supported, 1 inconclusive; sign flips when "
+        "relaxing milex+exit_capacity; fake data: identified (90% coverage 0.75, sign "
+        "recovery 1.00)")
+    assert ev.loc["H7", "robustness"] == "P(sign) 0.99 in 2 of 3 cells: 2 supported"
+    assert ev.loc["H13", "robustness"] == "no cell of 3 estimates it"
+    assert identification_labels(ev.reset_index()) == {
+        "beta[milex, reassurance]": "not identified", "beta[milex, threat]": "identified"}
 
 
 def test_fake_data_check_needs_replicates_and_a_coefficient(known_joint_fit) -> None:
@@ -313,6 +345,11 @@ def test_grid_runs_end_to_end_on_dask_and_resumes(tiny_grid: Path) -> None:
     assert fake.loc["H10", "truth"] == pytest.approx(draws.mean(), abs=1e-4)
     assert set(fake["label"]) <= {"identified", "not identified"}
     assert summary["fake_data"]["labels"] == fake["label"].to_dict()
+    evidence = pd.read_csv(out / "evidence.csv").set_index("id")
+    assert evidence.loc["H10", "verdict"] == summary["verdicts"]["H10"]
+    assert "fake data:" in evidence.loc["H10", "robustness"]
+    assert summary["evidence"]["H10"]["robustness"] == evidence.loc["H10", "robustness"]
+    assert set(summary["identification_labels"]) == set(fake["coefficient"])
     reps = pd.read_csv(out / "fakedata_replicates.csv")
     assert len(reps) == 2 * 4 and reps["seed"].nunique() == 2
     for hid, label in fake["label"].items():

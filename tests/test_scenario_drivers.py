@@ -1,12 +1,17 @@
 """The coefficients a scenario's effects rest on (scenarios/drivers.py), on planted draws."""
 
+import json
+
 import pytest
 
+from bayes_alliance.errors import ScenarioError
 from bayes_alliance.models.spec import load_spec
 from bayes_alliance.scenarios.drivers import (
+    IDENTIFICATION_LABELS,
     UNCHECKED,
     driver_terms,
     drivers_note,
+    read_identification,
     scenario_drivers,
 )
 
@@ -59,3 +64,35 @@ def test_note_without_drivers_is_none():
     import pandas as pd
 
     assert drivers_note(pd.DataFrame()) is None
+
+
+# ---------------------------------------------------------------- labels from a committed file
+
+
+def labels_file(tmp_path, labels):
+    """A robustness grid's summary.json with only its identification labels."""
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps({"grid": "tiny.toml", IDENTIFICATION_LABELS: labels}),
+                    encoding="utf-8")
+    return path
+
+
+def test_labels_are_read_from_a_grid_summary_and_bad_files_say_what_to_pass(
+        tmp_path, known_joint_fit):
+    path = labels_file(tmp_path, {"beta[milex, us_troops]": "not identified",
+                                   "beta[exit, us_troops]": "identified"})
+    assert read_identification(path) == {"beta[milex, us_troops]": "not identified",
+                                         "beta[exit, us_troops]": "identified"}
+    post = known_joint_fit.idata["posterior"]
+    d = scenario_drivers(known_joint_fit.spec, post, {"us_troops"}, False,
+                         read_identification(path)).set_index("coefficient")
+    assert d.loc["beta[milex, us_troops]", "identification"] == "not identified"
+    assert d.loc["beta[intervene, us_troops]", "identification"] == UNCHECKED
+    with pytest.raises(ScenarioError, match="does not exist"):
+        read_identification(tmp_path / "missing.json")
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="not readable JSON"):
+        read_identification(tmp_path / "broken.json")
+    (tmp_path / "other.json").write_text('{"verdicts": {"H25": "supported"}}', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="no 'identification_labels' table"):
+        read_identification(tmp_path / "other.json")

@@ -399,3 +399,65 @@ def test_participation_note_explains_years_without_a_war():
     assert "if one were under way" in note and "2 of its years had no US-led war" in note
     assert "1978, 1979" in note and "hypothetical" in note
     assert "every year" in participation_note(pd.Series([1951, 1952]))
+
+
+# ---------------------------------------------------------------- identification labels
+def _labels(tmp_path, labels):
+    """A robustness grid's summary.json holding only its identification labels."""
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps({"grid": "tiny.toml", "identification_labels": labels}),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_cli_scenario_labels_its_drivers_from_the_file(saved_run, tmp_path):
+    from bayes_alliance.cli import app
+
+    run = saved_run
+    labels = _labels(tmp_path, {"beta[milex, us_troops]": "not identified",
+                                "beta[exit, us_troops]": "identified"})
+    r = CliRunner().invoke(app, ["scenario", str(run), "-s", "nixon-1971-korea",
+                                 "--identification", str(labels)])
+    assert r.exit_code == 0, r.output
+    assert "beta[milex, us_troops]" in r.stdout
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()
+             if line.strip().startswith("beta[")}
+    assert lines["beta[milex,"].endswith("identification: not identified")
+    assert "identification: identified" in r.stdout and "unchecked" in r.stdout
+    assert "NOT IDENTIFIED by the identification check: beta[milex, us_troops]" in r.stderr
+    r = CliRunner().invoke(app, ["scenario", str(run), "-s", "nixon-1971-korea", "--json",
+                                 "--identification", str(labels)])
+    drivers = {d["coefficient"]: d["identification"] for d in json.loads(r.stdout)["drivers"]}
+    assert drivers["beta[milex, us_troops]"] == "not identified"
+    r = CliRunner().invoke(app, ["scenario", str(run), "-s", "nixon-1971-korea",
+                                 "--identification", str(tmp_path / "nope.json")])
+    assert r.exit_code == 1 and "error:" in r.stderr and "Traceback" not in r.output
+
+
+@pytest.mark.slow
+def test_report_scenario_section_says_a_driver_is_not_identified(fit, known_joint_fit,
+                                                                 tmp_path):
+    import pandas as pd
+
+    from bayes_alliance.cli import app
+    from bayes_alliance.report import build_report
+    from bayes_alliance.scenarios.drivers import read_identification
+
+    labels = _labels(tmp_path, {"beta[milex, us_troops]": "not identified"})
+    res = run_scenario(fit, "nixon-1971-korea", identification=read_identification(labels))
+    out = tmp_path / "report"
+    build_report(known_joint_fit, out, scenarios=[res])
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "NOT IDENTIFIED by the identification check: beta[milex, us_troops]" in html
+    drivers = pd.read_csv(next(out.glob("tables/*drivers.csv"))).set_index("coefficient")
+    assert drivers.loc["beta[milex, us_troops]", "identification"] == "not identified"
+    assert drivers.loc["beta[exit, us_troops]", "identification"] == "unchecked"
+    # the CLI reads the labels before it loads anything
+    run = tmp_path / "run.nc"
+    known_joint_fit.save(run)
+    r = CliRunner().invoke(app, ["report", str(run), "--out", str(tmp_path / "r2"), "-s",
+                                 "nixon-1971-korea", "--identification",
+                                 str(tmp_path / "nope.json")])
+    assert r.exit_code == 1 and "identification file" in r.stderr
+    assert not (tmp_path / "r2").exists()

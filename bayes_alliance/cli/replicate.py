@@ -1,4 +1,4 @@
-"""`bayes-alliance replicate`: refit the declared real-data runs and regenerate the table."""
+"""`bayes-alliance replicate`: rerun the declared real-data fits and stages, rewrite the table."""
 
 from __future__ import annotations
 
@@ -20,13 +20,17 @@ def replicate(
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
     verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
 ) -> None:
-    """Fit (or reuse) the declared runs; write the hypotheses table, summaries and README table.
+    """Fit (or reuse) the declared runs and stages; write the hypotheses table and README table.
 
-    Runs whose saved file matches the spec, prior set, panel, seed and settings
-    are reused, so an interrupted replication resumes where it stopped.
+    Stages (each only when the config declares it): the fits, the robustness
+    grid ([robustness]) and the out-of-sample checks ([out_of_sample]). Fits
+    whose saved file matches the spec, prior set, panel, seed and settings are
+    reused, so an interrupted replication resumes where it stopped. The table
+    gives per hypothesis the grid's verdict, the robustness and the
+    out-of-sample evidence ("not run" for a stage the config lacks).
     """
+    from bayes_alliance.pipeline import replicate as run_replication
     from bayes_alliance.replication import load_config
-    from bayes_alliance.replication import replicate as run_replication
 
     quiet_pymc(verbose)
     summary = run_replication(config, readme=None if no_readme else readme,
@@ -40,7 +44,13 @@ def replicate(
         typer.echo(f"{r['name']}: {r['status']}, {d['divergences']} divergences, max R-hat "
                    f"{d['max_rhat']}, min ESS bulk {d['min_ess_bulk']}, sampling "
                    f"{r['sampling_seconds']} s")
-    typer.echo(f"wrote {out}/hypotheses.md, hypotheses.csv, summary.json"
+    for name, stage in summary["stages"].items():
+        typer.echo(f"stage {name}: {stage['status']}"
+                   + (f" ({stage['wall_seconds']} s)" if "wall_seconds" in stage else ""))
+    written = [key for key in ("robustness", "out_of_sample")
+               if summary["stages"][key]["status"] == "run"]
+    typer.echo(f"wrote {out}/hypotheses.md, hypotheses.csv, summary.json, runs/"
+               + "".join(f", {key}/" for key in written)
                + ("" if no_readme else f"; updated {readme}"))
     if not summary["all_converged"]:
         typer.echo("warning: sampler trouble in some run; see summary.json 'problems'", err=True)

@@ -48,13 +48,24 @@ def report(
     out: Path = typer.Option(..., "--out", help="Report folder, e.g. reports/joint."),
     force: bool = typer.Option(False, "--force", help="Replace --out if an earlier report "
                                                       "wrote it (never another folder)."),
+    scenario: list[str] | None = typer.Option(
+        None, "--scenario", "-s", help="Scenario (preset name or TOML) to evaluate on the "
+                                       "primary run and show in the report; repeatable."),
+    identification: Path | None = typer.Option(
+        None, "--identification",
+        help="summary.json of a robustness grid: label the scenarios' driving coefficients "
+             "identified / not identified."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary numbers as JSON."),
 ) -> None:
     """Write an HTML report (index.html, summary.md, figures/, tables/) of saved runs."""
     from bayes_alliance.diagnostics import require_groups
     from bayes_alliance.report import KIND, build_report
+    from bayes_alliance.scenarios import load_scenario, run_scenario
+    from bayes_alliance.scenarios.drivers import read_identification
 
     check_output_dir(out, kind=KIND, force=force, inputs=runs)
+    scenarios = [load_scenario(s) for s in scenario or []]
+    labels = read_identification(identification) if identification is not None else None
     results = []
     for path in runs:
         result = load_run(path)
@@ -62,8 +73,9 @@ def report(
         results.append(result)
     if not as_json:
         typer.echo(f"writing the report of {len(results)} run(s) to {out} ...", err=True)
+    evaluated = [run_scenario(results[0], s, identification=labels) for s in scenarios]
     folder, numbers = build_report(dict(zip(run_names(runs), results, strict=True)), out,
-                                   force=force, inputs=runs)
+                                   force=force, inputs=runs, scenarios=evaluated or None)
     if as_json:
         echo_json({"out": str(folder), **numbers})
     else:

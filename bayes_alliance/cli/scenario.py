@@ -58,20 +58,32 @@ def scenario(
                                     help="Folder for summary CSV, JSON and PNG figures."),
     force: bool = typer.Option(False, "--force", help="Replace the scenario's own files in "
                                                       "--out (other files are left alone)."),
+    identification: Path | None = typer.Option(
+        None, "--identification",
+        help="summary.json of a robustness grid (e.g. reports/replication/robustness/"
+             "summary.json): label each driving coefficient identified / not identified."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
 ) -> None:
     """Evaluate a counterfactual scenario (factual vs intervened inputs) on a saved run.
 
     Effects are counterfactual minus factual, per posterior draw, on each outcome's
     natural scale (military spending: median, % of GDP; participation and exit:
-    probabilities; reassurance: statements per mention), with 90% intervals.
+    probabilities; reassurance: statements per mention), with 90% intervals. The
+    coefficients the effects act through are listed with their identification
+    label when --identification is given ("unchecked" otherwise).
     """
+    from bayes_alliance.errors import ScenarioError
     from bayes_alliance.scenarios import load_scenario, run_scenario
     from bayes_alliance.scenarios import sweep as run_sweep
+    from bayes_alliance.scenarios.drivers import read_identification
     from bayes_alliance.scenarios.result import check_outputs
 
     scen = load_scenario(scenario)
     grid = parse_sweep(sweep) if sweep else None
+    if grid is not None and identification is not None:
+        raise ScenarioError("--identification labels the coefficients a single scenario rests "
+                            "on; a --sweep lists none, so drop one of the two options")
+    labels = read_identification(identification) if identification is not None else None
     if out is not None:
         names = (("sweep.csv", "sweep.json") if grid
                  else ("summary.csv", "drivers.csv", "scenario.json"))
@@ -91,7 +103,7 @@ def scenario(
             for _, row in sw.table[sw.table["value"] == value].iterrows():
                 typer.echo(_fmt(row))
     else:
-        res = run_scenario(result, scen, allies=allies, start=start)
+        res = run_scenario(result, scen, allies=allies, start=start, identification=labels)
         written = res.save(out, force=force, inputs=[run]) if out is not None else {}
         if as_json:
             echo_json({**res.to_json(), "written": [str(out / p) for p in written]})

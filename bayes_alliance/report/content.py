@@ -468,6 +468,8 @@ def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> 
                     f"{DRIVER_BASIS}; read the effects as causal only where the spec's terms "
                     "close every back-door path, and not at all where a coefficient is "
                     "labelled 'not identified'.")
+        for note in getattr(sc, "notes", None) or []:
+            s.text(f"Scenario '{name}', note: {note}.")
         for fig_name, fig in dict(getattr(sc, "figures", {}) or {}).items():
             fkey = f"{key}_{slug(str(fig_name))}"
             figures[fkey] = fig

@@ -21,24 +21,31 @@ path between the intervened variable and the outcome (US forces, for one, are
 stationed where threat is high, so the troops coefficients mix the effect of
 troops with that of the threat they answer). The table says so in its
 ``basis`` column, and an ``identification`` column carries the label of an
-identification check when the caller has one (``unchecked`` otherwise), so
+identification check when the caller has one (``unchecked`` otherwise; read
+from a robustness grid's ``summary.json`` by :func:`read_identification`), so
 that a scenario resting on a coefficient labelled ``not identified`` says so.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayes_alliance.constants import CI_PROB
+from bayes_alliance.errors import ScenarioError
 from bayes_alliance.models.spec import LATENT, ModelSpec
 
 #: what every driver's coefficient is, whatever the scenario
 BASIS = "observational association given the equation's other terms"
 UNCHECKED = "unchecked"
+#: key of the readable coefficient -> label table in a robustness grid's ``summary.json``
+IDENTIFICATION_LABELS = "identification_labels"
 _Q = ((1 - CI_PROB) / 2, 1 - (1 - CI_PROB) / 2)
 
 
@@ -111,6 +118,38 @@ def scenario_drivers(spec: ModelSpec, posterior: xr.Dataset, variables: set[str]
     return pd.DataFrame(rows, columns=columns)
 
 
+def read_identification(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The identification labels of a committed check: readable coefficient -> label.
+
+    ``path`` is a JSON file with the table :data:`IDENTIFICATION_LABELS`, such
+    as the ``summary.json`` that ``bayes-alliance robustness`` (or the
+    robustness stage of ``bayes-alliance replicate``) writes; its labels are
+    ``"identified"`` or ``"not identified"`` by the grid's verdict rules.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing, not JSON, or lacks the table.
+    """
+    p = Path(path)
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"identification file {p} does not exist; pass the summary.json "
+                            "of a robustness grid (e.g. reports/replication/robustness/"
+                            "summary.json)") from None
+    except (OSError, ValueError) as err:
+        raise ScenarioError(f"identification file {p} is not readable JSON ({err})") from None
+    labels = raw.get(IDENTIFICATION_LABELS) if isinstance(raw, dict) else None
+    if not isinstance(labels, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        raise ScenarioError(f"identification file {p} has no '{IDENTIFICATION_LABELS}' table "
+                            "of coefficient -> label; pass the summary.json that "
+                            "`bayes-alliance robustness` writes (rerun it if it predates "
+                            "the labels)")
+    return dict(labels)
+
+
 def drivers_note(drivers: pd.DataFrame) -> str | None:
     """One sentence on what the scenario's effects rest on (None without drivers)."""
     if drivers.empty:
@@ -124,4 +163,5 @@ def drivers_note(drivers: pd.DataFrame) -> str | None:
     return text
 
 
-__all__ = ["BASIS", "UNCHECKED", "driver_terms", "drivers_note", "scenario_drivers"]
+__all__ = ["BASIS", "IDENTIFICATION_LABELS", "UNCHECKED", "driver_terms", "drivers_note",
+           "read_identification", "scenario_drivers"]

@@ -531,6 +531,33 @@ def to_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def outcome_evidence(table: pd.DataFrame, converged: bool = True) -> dict[str, str]:
+    """Per outcome, the out-of-sample evidence in words (the replication table's column).
+
+    For each split of :func:`score_table`: the held-out ELPD of the joint
+    model minus that of the GLM baseline with its SE (positive: the joint
+    model predicts better), and the share of held-out values inside the joint
+    model's 90% predictive interval (for outcomes that have one). When some
+    fit did not converge (``converged`` False) the text says so.
+    """
+    out: dict[str, list[str]] = {}
+    for (outcome, split), g in table[table["outcome"] != "total"].groupby(
+            ["outcome", "split"], sort=False):
+        by_model = g.set_index("model")
+        if "joint" not in by_model.index:
+            continue
+        parts = [split]
+        if "glm" in by_model.index:
+            r = by_model.loc["glm"]
+            parts.append(f"{-r['elpd_diff']:+.1f} ({r['se_diff']:.1f})")
+        cover = by_model.loc["joint"].get("cover90", np.nan)
+        if np.isfinite(cover):
+            parts.append(f"cover {cover:.2f}")
+        out.setdefault(str(outcome), []).append(" ".join(parts))
+    tail = "" if converged else " (some fits not converged)"
+    return {o: "; ".join(v) + tail for o, v in out.items()}
+
+
 def case_frame(points: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """The joint model's case-study predictions joined with the observed values."""
     spec_cols = points[(points.kind == "cases") & (points.model == "joint")]
