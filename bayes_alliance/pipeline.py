@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -143,7 +144,8 @@ def add_evidence(table: pd.DataFrame, grid: dict[str, dict[str, str]] | None,
 
 def replicate(config: str | os.PathLike[str] = "real", *,
               readme: str | os.PathLike[str] | None = None,
-              log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+              log: Callable[[str], None] = lambda _: None,
+              skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Run every declared stage and write the replication output (see the module docstring).
 
     Parameters
@@ -155,6 +157,10 @@ def replicate(config: str | os.PathLike[str] = "real", *,
         leave every README alone.
     log
         Called with one line per step (the CLI prints them).
+    skip
+        Declared stages not to run this time (``"robustness"``,
+        ``"out_of_sample"``): their columns say "not run", as for a stage the
+        config lacks.
 
     Returns
     -------
@@ -162,6 +168,11 @@ def replicate(config: str | os.PathLike[str] = "real", *,
         The content of ``summary.json``.
     """
     cfg = load_config(config)
+    unknown = sorted(set(skip) - {"robustness", "out_of_sample"})
+    if unknown:
+        raise ReplicationError(f"cannot skip {unknown}: the stages that can be skipped are "
+                               "'robustness' and 'out_of_sample'")
+    cfg = replace(cfg, **{stage: None for stage in skip})
     _check_stages(cfg)
     if readme is not None:
         check_readme(readme)  # fail on a README without markers before fitting

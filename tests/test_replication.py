@@ -139,6 +139,14 @@ def test_unknown_split_fails_before_fitting(tmp_path: Path, tiny_panel: Path) ->
     assert not (tmp_path / "runs").exists()
 
 
+def test_skipping_an_unknown_stage_fails_before_fitting(tmp_path: Path,
+                                                       tiny_panel: Path) -> None:
+    config = _config(tmp_path, tiny_panel)
+    with pytest.raises(ReplicationError, match="cannot skip \\['fits'\\]"):
+        replicate(config, skip=("fits",))
+    assert not (tmp_path / "runs").exists()
+
+
 def test_shipped_config_declares_the_standard_runs() -> None:
     cfg = load_config()
     assert cfg.robustness is not None and cfg.robustness["grid"] == "real"

@@ -19,6 +19,9 @@ def replicate(
     no_readme: bool = typer.Option(False, "--no-readme", help="Leave every README alone."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
     verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
+    skip: list[str] = typer.Option([], "--skip", help="A declared stage not to run this time "
+                                                      "('robustness' or 'out_of_sample'; "
+                                                      "repeatable): its columns say 'not run'."),
 ) -> None:
     """Fit (or reuse) the declared runs and stages; write the hypotheses table and README table.
 
@@ -34,7 +37,7 @@ def replicate(
 
     quiet_pymc(verbose)
     summary = run_replication(config, readme=None if no_readme else readme,
-                              log=lambda line: typer.echo(line, err=True))
+                              log=lambda line: typer.echo(line, err=True), skip=tuple(skip))
     if as_json:
         echo_json(summary)
         return
