@@ -230,3 +230,23 @@ def test_the_mirror_image_changes_only_the_statements_and_the_anchor(skeleton):
         assert lp(unchanged, mirror) == pytest.approx(lp(unchanged, point), rel=1e-10)
     for changed in ("reassure", "garrison"):
         assert abs(lp(changed, mirror) - lp(changed, point)) > 1e-3
+
+
+def test_fits_table_flags_a_stuck_chain_and_a_high_rhat(tmp_path):
+    import json
+
+    from bayes_alliance.validation.measurement import fits_table
+
+    base = {"divergences": 0, "min_ess_bulk": 500.0, "min_ess_tail": 600.0, "sampling_s": 10.0,
+            "parameters": {"anchor_loading[garrison]": {"mean": 5.5, "sd": 1, "r_hat": 1.0},
+                           "beta[milex, reassurance]": {"mean": 0.3, "sd": 1, "r_hat": 1.0}}}
+    (tmp_path / "fit-weak-1.json").write_text(json.dumps(
+        {**base, "priors": "weak", "seed": 1, "max_rhat": 1.004, "logp_gap_sds": [0, 0.3]}))
+    (tmp_path / "fit-weak-2.json").write_text(json.dumps(
+        {**base, "priors": "weak", "seed": 2, "max_rhat": 1.88, "logp_gap_sds": [0, 50.2],
+         "restarts": [{"round": 1}]}))
+    rows = fits_table(tmp_path).splitlines()
+    assert len(rows) == 4 and "anchor_loading[garrison]" in rows[0]
+    assert "| 1.004 |" in rows[2] and "| yes |" in rows[2] and "+5.50" in rows[2]
+    assert "**1.880**" in rows[3] and "| 50.2 | 1 | **no** |" in rows[3]
+    assert fits_table(tmp_path / "empty") == ""

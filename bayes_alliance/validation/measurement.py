@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import pytensor
 
+from bayes_alliance.constants import RHAT_MAX, STUCK_LOGP_SDS
 from bayes_alliance.convergence import logp_gaps
 from bayes_alliance.io import write_text_atomic
 from bayes_alliance.models.families import family
@@ -232,11 +233,43 @@ def indicator_summary(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, dict[st
     return out
 
 
+def fits_table(out: str | Path) -> str:
+    """A markdown table of every ``fit-<priors>-<seed>.json`` in ``out``.
+
+    One row per fit: sampler health (divergences, max R-hat, min bulk/tail ESS,
+    the largest log-density gap of a chain below the best in within-chain sds,
+    the guard's re-runs) and the posterior means of the loadings and the
+    reassurance effects, so that a sign-reversed or collapsed chain shows at a
+    glance. A row is "one mode" when no chain is more than ``STUCK_LOGP_SDS``
+    below the best; an R-hat above ``RHAT_MAX`` is printed in bold.
+    """
+    records = [json.loads(p.read_text()) for p in sorted(Path(out).glob("fit-*.json"))]
+    if not records:
+        return ""
+    watched = [k for k in records[0]["parameters"]
+               if "loading" in k or k.endswith(", reassurance]")]
+    head = ("| priors | seed | divergences | max R-hat | min ESS bulk / tail | largest gap "
+            "(sds) | re-runs | one mode | sampling s | " + " | ".join(watched) + " |")
+    lines = [head, "|---" * (9 + len(watched)) + "|"]
+    for r in records:
+        gap = max(r["logp_gap_sds"])
+        one = gap <= STUCK_LOGP_SDS
+        rhat = f"{r['max_rhat']:.3f}" if r["max_rhat"] <= RHAT_MAX else f"**{r['max_rhat']:.3f}**"
+        means = [f"{r['parameters'][k]['mean']:+.2f}" if k in r["parameters"] else "-"
+                 for k in watched]
+        lines.append(f"| {r['priors']} | {r['seed']} | {r['divergences']} | {rhat} "
+                     f"| {r['min_ess_bulk']:.0f} / {r['min_ess_tail']:.0f} | {gap:.1f} | "
+                     f"{len(r.get('restarts', []))} | {'yes' if one else '**no**'} | "
+                     f"{r['sampling_s']:.0f} | " + " | ".join(means) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit a spec on the real panel under several prior sets and seeds; write the evidence.
 
     ``anchor.json`` (and ``mirror.json`` with ``--mirror``) is rewritten every run; a
-    ``fit-<priors>-<seed>.json`` already there is kept (a long run can be resumed).
+    ``fit-<priors>-<seed>.json`` already there is kept (a long run can be resumed);
+    ``fits.md`` tabulates every fit there (:func:`fits_table`).
     ``--seeds`` without numbers: no fits.
     """
     import bayes_alliance.fit  # noqa: F401  (binds AllianceModel.fit)
@@ -284,6 +317,9 @@ def main(argv: list[str] | None = None) -> None:
             write_text_atomic(path, json.dumps(record, indent=1) + "\n")
             print(f"{path}: R-hat {record['max_rhat']}, gaps {record['logp_gap_sds']}",
                   flush=True)
+    table = fits_table(out)
+    if table:
+        write_text_atomic(out / "fits.md", table, force=True)
 
 
 if __name__ == "__main__":
