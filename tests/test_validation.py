@@ -91,7 +91,7 @@ def test_skeleton_checks_window():
 #: a real-design skeleton: garrison hosts (ROK) and not (FRN), a treaty that ends in the
 #: window (TAW, 1980), years on both sides of the first exercises year (1980)
 REAL = dict(spec="joint-real-measured", priors="sbc", skeleton="real",
-            allies=("ROK", "FRN", "TAW"), n_allies=3, first_year=1975, n_years=12,
+            allies=("ROK", "FRN", "TAW"), n_allies=3, first_year=1970, n_years=14,
             draws=60, tune=80, chains=2, n_ranks=9, seed=5)
 
 
@@ -100,12 +100,12 @@ def test_real_skeleton_keeps_the_real_design_and_drops_its_outcomes():
     from bayes_alliance.models.spec import load_spec
 
     spec = load_spec("joint-real-measured")
-    f = real_skeleton(spec, REAL["allies"], 1975, 12)
+    f = real_skeleton(spec, REAL["allies"], 1970, 14)
     real = load_panel("real").frame
-    real = real[real["ally"].isin(REAL["allies"]) & real["year"].between(1975, 1986)]
+    real = real[real["ally"].isin(REAL["allies"]) & real["year"].between(1970, 1983)]
     real = real.sort_values(["ally", "year"]).reset_index(drop=True)
     assert f[["ally", "year"]].equals(real[["ally", "year"]])
-    assert f.groupby("ally").size().to_dict() == {"FRN": 12, "ROK": 12, "TAW": 6}
+    assert f.groupby("ally").size().to_dict() == {"FRN": 14, "ROK": 14, "TAW": 11}
     for cov in ("threat", "exit_capacity", "us_troops", "dependence", "exposure"):
         assert np.array_equal(f[cov].to_numpy(float), real[cov].to_numpy(float),
                               equal_nan=True), cov
@@ -126,11 +126,11 @@ def test_simulations_on_a_real_skeleton_keep_its_missingness():
     """The generating model draws every outcome and indicator on exactly the real rows."""
     from bayes_alliance.data.load import load_panel
 
-    gen = generating_model("joint-real-measured", "sbc", 3, 1975, 12,
+    gen = generating_model("joint-real-measured", "sbc", 3, 1970, 14,
                            real_allies=REAL["allies"])
     sim, _ = gen.simulate({}, seed=3)
     real = load_panel("real").frame
-    real = real[real["ally"].isin(REAL["allies"]) & real["year"].between(1975, 1986)]
+    real = real[real["ally"].isin(REAL["allies"]) & real["year"].between(1970, 1983)]
     real = real.sort_values(["ally", "year"]).reset_index(drop=True)
     for col in observed_columns(gen.spec):
         assert sim[col].notna().equals(real[col].notna()), col
@@ -146,6 +146,8 @@ def test_real_skeleton_refuses_bad_allies_and_windows():
         real_skeleton("joint-real-measured", ("ROK", "ROK"), 1975, 10)
     with pytest.raises(ValidationRunError, match="n_years"):
         real_skeleton("joint-real-measured", ("ROK",), 1975, 1)
+    with pytest.raises(ValidationRunError, match="intervene have no observed rows"):
+        real_skeleton("joint-real-measured", ("ROK", "FRN"), 1975, 12)
 
 
 def test_real_skeleton_config_and_command_line():
@@ -304,6 +306,6 @@ def test_tiny_sbc_of_the_measurement_model_on_a_real_skeleton(tmp_path):
             "phi[president_visits]", "recall[reassure]", "false_positive[reassure]",
             "beta[milex, reassurance]"} <= ranked
     sk = summary["skeleton"]
-    assert sk["kind"] == "real" and sk["rows"] == 30
-    assert sk["rows_per_ally"] == {"FRN": 12, "ROK": 12, "TAW": 6}
-    assert 0 < sk["observed_rows"]["exercises_us"] < sk["observed_rows"]["troops_present"] == 30
+    assert sk["kind"] == "real" and sk["rows"] == 39
+    assert sk["rows_per_ally"] == {"FRN": 14, "ROK": 14, "TAW": 11}
+    assert 0 < sk["observed_rows"]["exercises_us"] < sk["observed_rows"]["troops_present"] == 39

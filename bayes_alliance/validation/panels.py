@@ -125,7 +125,8 @@ def real_skeleton(spec: str | ModelSpec, allies: tuple[str, ...], first_year: in
     ------
     ValidationRunError
         For no or repeated allies, an ally the real panel lacks, fewer than two
-        years, or an ally with fewer than two treaty years in the window.
+        years, an ally with fewer than two treaty years in the window, or a
+        required outcome or indicator with no observed row in it.
     """
     if not allies or len(set(allies)) != len(allies):
         raise ValidationRunError(f"give distinct ally codes for a real skeleton, got "
@@ -145,7 +146,16 @@ def real_skeleton(spec: str | ModelSpec, allies: tuple[str, ...], first_year: in
         raise ValidationRunError(f"allies {', '.join(short.index)} have fewer than two treaty "
                                  f"years in {first_year}-{last}; pick another window or ally")
     frame = frame.sort_values(["ally", "year"]).reset_index(drop=True)
-    for column in observed_columns(load_spec(spec)):
+    model_spec = load_spec(spec)
+    required = [*(o.column for o in model_spec.outcomes if not o.optional),
+                *(i.column for i in model_spec.indicators)]
+    empty = [c for c in required if c in frame and frame[c].isna().all()]
+    if empty:
+        raise ValidationRunError(f"columns {', '.join(empty)} have no observed rows for these "
+                                 f"allies in {first_year}-{last}; widen the window (e.g. "
+                                 "interventions are observed only in war years, joint exercises "
+                                 "from 1980)")
+    for column in observed_columns(model_spec):
         if column in frame:
             frame[column] = frame[column].where(frame[column].isna(), PLACEHOLDER)
     return frame
