@@ -3,7 +3,9 @@ r"""Simulation-based calibration (SBC) of a model spec, fanned out on Dask.
 For simulation :math:`s = 1..S`: draw every parameter :math:`\theta^{(s)}` from
 the prior and outcomes :math:`y^{(s)}` from the model's own generative graph
 (:meth:`~bayes_alliance.models.model.AllianceModel.simulate` with no fixed
-parameters) on a small covariate skeleton, fit the *same* model and prior with
+parameters) on a small covariate skeleton (synthetic covariates, or the real
+panel's design: covariates, exposure and the missingness of every outcome and
+indicator; :mod:`bayes_alliance.validation.panels`), fit the *same* model and prior with
 nutpie, thin the posterior to :math:`L` draws and record the rank of each
 true population-level parameter among them,
 :math:`r = \#\{l : \theta_l < \theta^{(s)}\} \in \{0, \dots, L\}`. If the
