@@ -118,8 +118,8 @@ def sbc(
         typer.echo(f"wrote {out / 'uniformity.csv'}, {out / 'ecdf.png'}")
     if summary["sims_with_divergences"] > 0.1 * summary["successful"]:
         typer.echo(f"warning: {summary['sims_with_divergences']} of {summary['successful']} "
-                   "fits had divergent transitions; on a small skeleton the centred ally "
-                   "effects hit a funnel, try --non-centered", err=True)
+                   "fits had divergent transitions; on a small skeleton centred ally "
+                   "effects hit a funnel: if they are centred, try --non-centered", err=True)
     if summary["n_failing"] or summary["failed"]:
         raise typer.Exit(code=1)
 
