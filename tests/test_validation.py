@@ -10,7 +10,13 @@ import pytest
 
 from bayes_alliance.errors import ValidationRunError
 from bayes_alliance.validation import sbc
-from bayes_alliance.validation.panels import skeleton
+from bayes_alliance.validation.panels import (
+    PLACEHOLDER,
+    generating_model,
+    observed_columns,
+    real_skeleton,
+    skeleton,
+)
 
 TINY = dict(spec="reassurance", priors="sbc", n_allies=3, first_year=1965, n_years=6,
             draws=60, tune=80, chains=2, n_ranks=9, seed=11)
@@ -80,6 +86,93 @@ def test_skeleton_checks_window():
         skeleton(3, 1945, 20)
     with pytest.raises(ValidationRunError):
         skeleton(0)
+
+
+#: a real-design skeleton: garrison hosts (ROK) and not (FRN), a treaty that ends in the
+#: window (TAW, 1980), years on both sides of the first exercises year (1980)
+REAL = dict(spec="joint-real-measured", priors="sbc", skeleton="real",
+            allies=("ROK", "FRN", "TAW"), n_allies=3, first_year=1970, n_years=14,
+            draws=60, tune=80, chains=2, n_ranks=9, seed=5)
+
+
+def test_real_skeleton_keeps_the_real_design_and_drops_its_outcomes():
+    from bayes_alliance.data.load import load_panel
+    from bayes_alliance.models.spec import load_spec
+
+    spec = load_spec("joint-real-measured")
+    f = real_skeleton(spec, REAL["allies"], 1970, 14)
+    real = load_panel("real").frame
+    real = real[real["ally"].isin(REAL["allies"]) & real["year"].between(1970, 1983)]
+    real = real.sort_values(["ally", "year"]).reset_index(drop=True)
+    assert f[["ally", "year"]].equals(real[["ally", "year"]])
+    assert f.groupby("ally").size().to_dict() == {"FRN": 14, "ROK": 14, "TAW": 11}
+    for cov in ("threat", "exit_capacity", "us_troops", "dependence", "exposure"):
+        assert np.array_equal(f[cov].to_numpy(float), real[cov].to_numpy(float),
+                              equal_nan=True), cov
+    columns = observed_columns(spec)
+    assert {"reassure", "milex_gdp", "exercises_us", "troops_present", "troops_cut"} <= set(columns)
+    for col in columns:
+        assert f[col].notna().equals(real[col].notna()), col
+        assert f[col].dropna().eq(PLACEHOLDER).all(), col  # no real value is left
+    # the real design's features are in it: exercises only from 1980, interventions only in
+    # war years, statements only where the corpus has sentences
+    assert f.loc[f["year"] < 1980, "exercises_us"].isna().all()
+    assert f.loc[f["year"] >= 1980, "exercises_us"].notna().any()
+    assert f["intervene"].isna().any() and f["reassure"].isna().any()
+
+
+@pytest.mark.slow
+def test_simulations_on_a_real_skeleton_keep_its_missingness():
+    """The generating model draws every outcome and indicator on exactly the real rows."""
+    from bayes_alliance.data.load import load_panel
+
+    gen = generating_model("joint-real-measured", "sbc", 3, 1970, 14,
+                           real_allies=REAL["allies"])
+    sim, _ = gen.simulate({}, seed=3)
+    real = load_panel("real").frame
+    real = real[real["ally"].isin(REAL["allies"]) & real["year"].between(1970, 1983)]
+    real = real.sort_values(["ally", "year"]).reset_index(drop=True)
+    for col in observed_columns(gen.spec):
+        assert sim[col].notna().equals(real[col].notna()), col
+    assert not sim["milex_gdp"].dropna().eq(PLACEHOLDER).all()
+
+
+def test_real_skeleton_refuses_bad_allies_and_windows():
+    with pytest.raises(ValidationRunError, match="XYZ are not in the real panel"):
+        real_skeleton("joint-real-measured", ("ROK", "XYZ"), 1975, 10)
+    with pytest.raises(ValidationRunError, match="TAW have fewer than two"):
+        real_skeleton("joint-real-measured", ("ROK", "TAW"), 1981, 10)
+    with pytest.raises(ValidationRunError, match="distinct"):
+        real_skeleton("joint-real-measured", ("ROK", "ROK"), 1975, 10)
+    with pytest.raises(ValidationRunError, match="n_years"):
+        real_skeleton("joint-real-measured", ("ROK",), 1975, 1)
+    with pytest.raises(ValidationRunError, match="intervene have no observed rows"):
+        real_skeleton("joint-real-measured", ("ROK", "FRN"), 1975, 12)
+
+
+def test_real_skeleton_config_and_command_line():
+    assert sbc.parse_allies("real", "rok, JPN") == (2, ("ROK", "JPN"))
+    assert sbc.parse_allies("synthetic", "10") == (10, ())
+    with pytest.raises(ValidationRunError, match="ally codes separated by commas"):
+        sbc.parse_allies("real", "10")
+    with pytest.raises(ValidationRunError, match="need --skeleton real"):
+        sbc.parse_allies("synthetic", "ROK,JPN")
+    cfg = sbc.SBCConfig(**REAL)
+    cfg.check()
+    again = sbc.SBCConfig(**json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg and again.to_dict()["allies"] == ["ROK", "FRN", "TAW"]
+    for bad in ({"n_allies": 2}, {"allies": ()}, {"skeleton": "other"}):
+        with pytest.raises(ValidationRunError):
+            sbc.SBCConfig(**{**REAL, **bad}).check()
+    with pytest.raises(ValidationRunError, match="real skeleton"):
+        sbc.SBCConfig(**{**TINY, "allies": ("ROK",)}).check()
+
+
+def test_run_written_before_the_skeleton_option_resumes(tmp_path):
+    cfg = sbc.SBCConfig(**TINY)
+    old = {k: v for k, v in cfg.to_dict().items() if k not in ("skeleton", "allies")}
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    sbc._check_config(tmp_path, cfg, force=False)  # same settings: no complaint
 
 
 def test_resume_refuses_other_settings(tmp_path):
@@ -195,3 +288,24 @@ def test_recovery_leaves_dispersions_off_the_link_scale():
 
     names = pd.Series(["phi[reassure]", "sigma[milex]", "nu[milex]", "beta[milex, threat]"])
     assert off_scale(names).tolist() == [True, False, True, False]
+
+
+@pytest.mark.slow
+def test_tiny_sbc_of_the_measurement_model_on_a_real_skeleton(tmp_path):
+    """Two simulations of joint-real-measured on the real design: every parameter of the
+    measurement model is ranked and the skeleton is recorded."""
+    cfg = sbc.SBCConfig(**REAL)
+    run = sbc.run_sbc(cfg, 2, tmp_path, workers=1)
+    assert run["new"] == 2 and run["failed"] == 0
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["skeleton"] == "real" and saved["allies"] == ["ROK", "FRN", "TAW"]
+    summary = sbc.summarise(tmp_path)
+    assert summary["successful"] == 2
+    ranked = set(summary["table"])
+    assert {"anchor_loading[garrison]", "loading[troop_cut]", "intercept[exercises]",
+            "phi[president_visits]", "recall[reassure]", "false_positive[reassure]",
+            "beta[milex, reassurance]"} <= ranked
+    sk = summary["skeleton"]
+    assert sk["kind"] == "real" and sk["rows"] == 39
+    assert sk["rows_per_ally"] == {"FRN": 14, "ROK": 14, "TAW": 11}
+    assert 0 < sk["observed_rows"]["exercises_us"] < sk["observed_rows"]["troops_present"] == 39

@@ -35,7 +35,11 @@ def sbc(
     workers: int = typer.Option(2, help="Worker processes of the local cluster."),
     out: Path = typer.Option(Path("reports/validation/sbc"), help="Output folder."),
     seed: int = typer.Option(2018, help="Run seed (simulation i uses a stream of it)."),
-    allies: int = typer.Option(10, help="Allies in the covariate skeleton."),
+    skeleton: str = typer.Option("synthetic", help="Covariate skeleton: 'synthetic' (simulated "
+                                                   "covariates) or 'real' (the real panel's "
+                                                   "design: covariates and missingness)."),
+    allies: str = typer.Option("10", help="Synthetic: number of allies (fixed order); real: "
+                                          "comma-separated ally codes, e.g. ROK,JPN,FRN."),
     first_year: int = typer.Option(1962, help="First year of the skeleton."),
     years: int = typer.Option(18, help="Years in the skeleton."),
     draws: int = typer.Option(1000, help="Posterior draws per chain."),
@@ -53,22 +57,34 @@ def sbc(
     """Simulation-based calibration: ranks of true parameters among posterior draws.
 
     Each simulation draws parameters from the prior, outcomes from the model on
-    a small skeleton (ALLIES x YEARS), fits with nutpie and ranks the truth among
+    a small skeleton (ALLIES x YEARS; with --skeleton real the real panel's
+    covariates and missingness pattern on the named allies, never its outcome
+    values), fits with nutpie and ranks the truth among
     RANKS thinned draws. One Dask task per simulation; results stream to
     OUT/sims/ and a rerun resumes. Writes ranks.csv, uniformity.csv (chi-square,
     Holm-corrected at 1%), ecdf.png and summary.json to OUT. Exit code 1 when a
     parameter fails.
     """
     from bayes_alliance.progress import progress_bar
-    from bayes_alliance.validation.sbc import SBCConfig, finished_indices, run_sbc, summarise
+    from bayes_alliance.validation.sbc import (
+        SBCConfig,
+        finished_indices,
+        parse_allies,
+        run_sbc,
+        summarise,
+    )
 
-    cfg = SBCConfig(spec=spec, priors=priors, n_allies=allies, first_year=first_year,
-                    n_years=years, draws=draws, tune=tune, chains=chains,
-                    target_accept=target_accept, n_ranks=ranks, seed=seed, centered=centered)
+    n_allies, codes = parse_allies(skeleton, allies)
+    cfg = SBCConfig(spec=spec, priors=priors, skeleton=skeleton, n_allies=n_allies,
+                    allies=codes, first_year=first_year, n_years=years, draws=draws, tune=tune,
+                    chains=chains, target_accept=target_accept, n_ranks=ranks, seed=seed,
+                    centered=centered)
     flags = () if centered is None else ("--centered",) if centered else ("--non-centered",)
     command = _command("sbc", {"spec": spec, "priors": priors, "sims": sims,
                                "workers": None if scheduler else workers, "out": out,
-                               "seed": seed, "allies": allies, "first-year": first_year,
+                               "seed": seed,
+                               "skeleton": None if skeleton == "synthetic" else skeleton,
+                               "allies": allies, "first-year": first_year,
                                "years": years, "draws": draws, "tune": tune, "chains": chains,
                                "ranks": ranks, "target-accept": target_accept}, flags)
     if not analyse_only:
@@ -102,8 +118,8 @@ def sbc(
         typer.echo(f"wrote {out / 'uniformity.csv'}, {out / 'ecdf.png'}")
     if summary["sims_with_divergences"] > 0.1 * summary["successful"]:
         typer.echo(f"warning: {summary['sims_with_divergences']} of {summary['successful']} "
-                   "fits had divergent transitions; on a small skeleton the centred ally "
-                   "effects hit a funnel, try --non-centered", err=True)
+                   "fits had divergent transitions; on a small skeleton centred ally "
+                   "effects hit a funnel: if they are centred, try --non-centered", err=True)
     if summary["n_failing"] or summary["failed"]:
         raise typer.Exit(code=1)
 

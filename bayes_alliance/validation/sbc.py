@@ -3,7 +3,9 @@ r"""Simulation-based calibration (SBC) of a model spec, fanned out on Dask.
 For simulation :math:`s = 1..S`: draw every parameter :math:`\theta^{(s)}` from
 the prior and outcomes :math:`y^{(s)}` from the model's own generative graph
 (:meth:`~bayes_alliance.models.model.AllianceModel.simulate` with no fixed
-parameters) on a small covariate skeleton, fit the *same* model and prior with
+parameters) on a small covariate skeleton (synthetic covariates, or the real
+panel's design: covariates, exposure and the missingness of every outcome and
+indicator; :mod:`bayes_alliance.validation.panels`), fit the *same* model and prior with
 nutpie, thin the posterior to :math:`L` draws and record the rank of each
 true population-level parameter among them,
 :math:`r = \#\{l : \theta_l < \theta^{(s)}\} \in \{0, \dots, L\}`. If the
@@ -51,7 +53,7 @@ from bayes_alliance.errors import ValidationRunError
 from bayes_alliance.io import write_text_atomic, write_with
 from bayes_alliance.models.spec import load_spec
 from bayes_alliance.validation.cluster import dask_client
-from bayes_alliance.validation.panels import generating_model
+from bayes_alliance.validation.panels import describe_skeleton, generating_model, skeleton_frame
 from bayes_alliance.validation.sampling import simulate_and_fit
 
 SIM_DIR = "sims"
@@ -59,6 +61,8 @@ SIM_DIR = "sims"
 BAND_PROB = 0.99
 CONFIG_FILE = "config.json"
 SCHEMA = 1
+#: kinds of covariate skeleton (:mod:`bayes_alliance.validation.panels`)
+SKELETONS = ("synthetic", "real")
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,18 @@ class SBCConfig:
     spec, priors
         Model spec and prior set (names or paths); the same prior generates
         and fits.
-    n_allies, first_year, n_years
-        Covariate skeleton: the first ``n_allies`` allies of
+    skeleton
+        ``"synthetic"``: the first ``n_allies`` allies of
         :data:`~bayes_alliance.validation.panels.ALLY_ORDER` over ``n_years``
-        years from ``first_year``.
+        years from ``first_year``, simulated covariates
+        (:func:`~bayes_alliance.validation.panels.skeleton`). ``"real"``: the
+        real panel's design on ``allies`` over the same window: its
+        covariates, exposure, alliance years and the missingness of every
+        outcome and indicator (:func:`~bayes_alliance.validation.panels.real_skeleton`).
+    n_allies, first_year, n_years
+        Size and window of the skeleton (real: ``n_allies`` is ``len(allies)``).
+    allies
+        Ally codes of a real skeleton (empty for a synthetic one).
     draws, tune, chains, target_accept
         NUTS settings of every fit (nutpie).
     n_ranks
@@ -99,11 +111,17 @@ class SBCConfig:
     seed: int = 2018
     centered: bool | None = None
     covariate_seed: int | None = None
+    skeleton: str = "synthetic"
+    allies: tuple[str, ...] = ()
     schema: int = field(default=SCHEMA)
+
+    def __post_init__(self) -> None:
+        # JSON gives a list; a tuple keeps the config hashable for the model cache
+        object.__setattr__(self, "allies", tuple(self.allies))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly mapping (stored as ``config.json``)."""
-        return asdict(self)
+        return {**asdict(self), "allies": list(self.allies)}
 
     def check(self) -> None:
         """Raise :class:`ValidationRunError` for settings that cannot work."""
@@ -112,6 +130,36 @@ class SBCConfig:
                                      f"least n_ranks ({self.n_ranks})")
         if self.n_ranks < 1 or self.draws < 1 or self.chains < 1 or self.tune < 0:
             raise ValidationRunError("n_ranks, draws and chains must be >= 1, tune >= 0")
+        if self.skeleton not in SKELETONS:
+            raise ValidationRunError(f"unknown skeleton '{self.skeleton}'; use one of "
+                                     f"{', '.join(SKELETONS)}")
+        real = self.skeleton == "real"
+        if real and (not self.allies or self.n_allies != len(self.allies)
+                     or self.covariate_seed is not None):
+            raise ValidationRunError("a real skeleton needs its ally codes (allies), n_allies "
+                                     "equal to their number and no covariate_seed")
+        if not real and self.allies:
+            raise ValidationRunError("ally codes are for a real skeleton; a synthetic one takes "
+                                     "the first n_allies allies of the fixed order")
+
+
+def parse_allies(skeleton: str, allies: str) -> tuple[int, tuple[str, ...]]:
+    """``(n_allies, ally codes)`` from the command line's ``--allies`` for ``skeleton``.
+
+    Synthetic: a number (``"10"``: the first ten allies of the fixed order), no
+    codes. Real: comma-separated ally codes (``"ROK,JPN,FRN"``).
+    """
+    text = allies.strip()
+    if skeleton == "real":
+        codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+        if not codes or any(c.isdigit() for c in codes):
+            raise ValidationRunError(f"--allies '{allies}': a real skeleton takes ally codes "
+                                     "separated by commas, e.g. --allies ROK,JPN,FRN")
+        return len(codes), codes
+    if not text.isdigit():
+        raise ValidationRunError(f"--allies '{allies}': a synthetic skeleton takes a number of "
+                                 "allies, e.g. --allies 10 (ally codes need --skeleton real)")
+    return int(text), ()
 
 
 def simulation_seed(seed: int, index: int) -> int:
@@ -154,7 +202,8 @@ def generator(cfg: SBCConfig):
     if cfg.centered is not None:
         spec = replace(spec, centered=cfg.centered)
     return generating_model(spec, cfg.priors, cfg.n_allies, cfg.first_year, cfg.n_years,
-                            seed=cfg.covariate_seed)
+                            seed=cfg.covariate_seed,
+                            real_allies=cfg.allies if cfg.skeleton == "real" else None)
 
 
 def run_simulation(config: dict[str, Any], index: int) -> dict[str, Any]:
@@ -200,6 +249,8 @@ def _check_config(out: Path, cfg: SBCConfig, *, force: bool) -> None:
         except ValueError as err:
             raise ValidationRunError(f"{path} is not valid JSON ({err}); remove the folder "
                                      "or choose another --out") from err
+        # keys added since a run was written (skeleton, allies) take their defaults
+        saved = {**SBCConfig().to_dict(), **saved}
         if saved != cfg.to_dict():
             if not force:
                 diff = sorted(k for k in set(saved) | set(cfg.to_dict())
@@ -458,6 +509,16 @@ def plot_ecdf(ranks: pd.DataFrame, n_ranks: int, table: pd.DataFrame, *, prob: f
     return fig
 
 
+def skeleton_of(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Kind, rows, allies, years and observed rows per column of a run's skeleton."""
+    settings = SBCConfig(**{**SBCConfig().to_dict(), **cfg})
+    spec = load_spec(settings.spec)
+    frame = skeleton_frame(spec, settings.n_allies, settings.first_year, settings.n_years,
+                           seed=settings.covariate_seed,
+                           real_allies=settings.allies if settings.skeleton == "real" else None)
+    return {"kind": settings.skeleton, **describe_skeleton(spec, frame)}
+
+
 def summarise(out: str | Path, *, n_sims: int | None = None, alpha: float = 0.01,
               write: bool = True, command: str | None = None) -> dict[str, Any]:
     """Analyse the run in ``out``: ranks, uniformity table, ECDF plot, summary JSON.
@@ -477,7 +538,8 @@ def summarise(out: str | Path, *, n_sims: int | None = None, alpha: float = 0.01
     divergences = np.array([r["divergences"] for r in ok])
     ess = np.array([r["min_ess_bulk"] for r in ok])
     summary = {
-        "config": cfg, "simulations": len(records), "successful": len(ok),
+        "config": cfg, "skeleton": skeleton_of(cfg),
+        "simulations": len(records), "successful": len(ok),
         "failed": failed, "alpha": alpha, "correction": "holm", "test": "chi-square",
         "bins": int(table["bins"].iloc[0]),
         "parameters": len(table), "n_failing": int((~table["passed"]).sum()),
