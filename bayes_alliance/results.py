@@ -45,6 +45,7 @@ from bayes_alliance.models.design import Scaling
 from bayes_alliance.models.names import readable_cells
 from bayes_alliance.models.priors import PriorSet, _parse_prior
 from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.strategic.hypotheses import structural_hypotheses
 from bayes_alliance.models.strategic.spec import StrategicSpec
 
 META_GROUP = "bayes_alliance"
@@ -75,12 +76,13 @@ def readable_parameters(idata: Any, spec: ModelSpec) -> xr.Dataset:
 
     ``beta_milex`` over ``term_milex`` becomes ``beta[milex, threat]``,
     ``phi_reassure`` becomes ``phi[reassure]`` etc.
-    (:func:`~bayes_alliance.models.names.readable_cells`); ``corr_ally`` keeps
-    the upper triangle only.
+    (:func:`~bayes_alliance.models.names.readable_cells`; a strategic spec's
+    own :meth:`~bayes_alliance.models.strategic.spec.StrategicSpec.readable_cells`);
+    ``corr_ally`` keeps the upper triangle only.
     """
     post = idata["posterior"] if "posterior" in idata.children else idata
-    out = {c.name: post[c.variable].sel(dict(c.coords))
-           for c in readable_cells(spec) if c.variable in post}
+    cells = spec.readable_cells() if isinstance(spec, StrategicSpec) else readable_cells(spec)
+    out = {c.name: post[c.variable].sel(dict(c.coords)) for c in cells if c.variable in post}
     return xr.Dataset({k: v.drop_vars([c for c in v.coords if c not in ("chain", "draw")])
                        for k, v in out.items()})
 
@@ -250,12 +252,19 @@ class FitResult:
 def fit_summary(result: Any) -> dict[str, Any]:
     """The JSON summary of a fit: settings, timings, diagnostics, parameters.
 
+    A strategic fit adds ``structural_hypotheses``: the hypotheses the game
+    tests directly, with their posterior probabilities
+    (:func:`~bayes_alliance.models.strategic.hypotheses.structural_hypotheses`).
+
     Non-finite numbers (e.g. the R-hat of a parameter that is constant over the
     draws) become None, so the summary is valid JSON.
     """
     table = result.summary()
     lo, hi = table.columns[2], table.columns[3]
     diag = result.diagnostics().to_dict()
+    structural = ({"structural_hypotheses": structural_hypotheses(
+        result.spec, result.idata["posterior"]).to_dict("records")}
+        if isinstance(result.spec, StrategicSpec) else {})
     return {
         "spec": result.spec.name,
         "spec_hash": result.spec.hash(),
@@ -280,6 +289,7 @@ def fit_summary(result: Any) -> dict[str, Any]:
                    "r_hat": _finite(row["r_hat"]), "ess_bulk": _finite(row["ess_bulk"])}
             for name, row in table.iterrows()
         },
+        **structural,
     }
 
 

@@ -31,7 +31,7 @@ def _grid_primitives() -> Primitives:
                       conditional=GRID[:, 3].astype(bool), troops=GRID[:, 4])
 
 
-def _compiled_equilibrium(points: int = 161):
+def _compiled_equilibrium(points: int):
     """The graph as a function of (primitives matrix, regime, rationality)."""
     x = pt.matrix("x")
     cond = pt.vector("cond", dtype="bool")
@@ -41,16 +41,33 @@ def _compiled_equilibrium(points: int = 161):
     return pytensor.function([x, cond, beta], [out[k] for k in QRE_OUTCOMES])
 
 
-def test_graph_agrees_with_the_numpy_quantal_response():
+@pytest.mark.parametrize("points", [161, load_strategic_spec("strategic").grid_points])
+def test_graph_agrees_with_the_numpy_quantal_response(points):
     prims = _grid_primitives()
     x = np.column_stack([prims.to_dict()[n] for n in PRIMITIVE_NAMES])
-    f = _compiled_equilibrium()
+    f = _compiled_equilibrium(points)
     for beta in (0.0, 20.0, 500.0, 5e4):
         graph = dict(zip(QRE_OUTCOMES, f(x, prims.conditional, beta), strict=True))
-        numpy = solve_quantal_response(prims, beta)
+        numpy = solve_quantal_response(prims, beta, points=points)
         for k in QRE_OUTCOMES:
             np.testing.assert_allclose(graph[k], numpy[k], rtol=1e-10, atol=1e-13,
                                        err_msg=f"{k} at beta={beta}")
+
+
+def test_the_shipped_grid_is_close_to_the_integral():
+    """The spec's coarse grid against 2,561 points of the same integral (the definition).
+
+    Measured on this grid of primitives: at most 0.0068 (reassurance), 0.0014
+    (effort), 0.0003 (exit), 0.0010 (participation), at beta in {20, 200, 600};
+    on the real panel's prior draws see reports/validation/strategic/quadrature.txt.
+    """
+    prims, points = _grid_primitives(), load_strategic_spec("strategic").grid_points
+    for beta in (20.0, 200.0, 600.0):
+        coarse = solve_quantal_response(prims, beta, points=points)
+        fine = solve_quantal_response(prims, beta, points=2561)
+        for k, tol in {"reassurance": 0.01, "effort": 0.003, "exit": 0.001,
+                       "participation": 0.002}.items():
+            assert np.abs(coarse[k] - fine[k]).max() < tol, (k, beta)
 
 
 def test_quantal_response_approaches_the_best_response():
@@ -148,9 +165,7 @@ def _small(frame, allies: int = 6, years: int = 8):
 
 
 def test_simulation_uses_given_parameters_and_is_reproducible():
-    from bayes_alliance.data.load import load_panel
-
-    model = StrategicModel.from_spec("strategic", _small(load_panel("default").frame))
+    model = StrategicModel.from_spec("strategic", _small(_default_frame()))
     given = {"a_threat": np.log(0.5), "log_rationality": np.log(300.0), "gamma_milex": 1.5}
     a, truth = simulate_strategic(model, given, seed=4)
     b, _ = simulate_strategic(model, given, seed=4)
@@ -169,9 +184,9 @@ def test_recovery_on_a_small_panel_simulated_from_the_game(tmp_path):
     """Fit the graph to data from the NumPy game: the outcomes' own parameters are recovered.
 
     8 allies x 10 years of the default skeleton (69 rows), 2 chains x 200 draws
-    (measured: 0 divergences, R-hat 1.04; 14 minutes under a load of 24 on 2
-    cores). The primitives' slopes stay close to their priors at this size, so
-    only what these rows pin down is checked.
+    (measured with the former 161-point grid: 0 divergences, R-hat 1.04; 14 minutes
+    under a load of 24 on 2 cores). The primitives' slopes stay close to their
+    priors at this size, so only what these rows pin down is checked.
     """
     import warnings
 
@@ -204,12 +219,172 @@ def test_recovery_on_a_small_panel_simulated_from_the_game(tmp_path):
     assert loaded.spec == model.spec
 
 
-def test_cli_fit_refuses_the_strategic_spec_before_sampling():
+# ---------------------------------------------------------------------------- after the fit
+def _prior_as_posterior(model, draws: int = 40):
+    """Prior draws of ``model`` in the layout of a posterior (chain, draw, ...)."""
+    import pymc as pm
+
+    with model.pymc_model:
+        prior = pm.sample_prior_predictive(draws=draws, random_seed=5)
+    return prior["prior"]
+
+
+def test_readable_cells_cover_every_population_parameter():
+    from bayes_alliance.models.strategic.structural import posterior_params
+
+    model = StrategicModel.from_spec("strategic", _small(_default_frame()))
+    cells = model.spec.readable_cells()
+    names = [c.name for c in cells]
+    assert {"a[threat]", "b[threat, threat]", "sd_ally[outside_option]", "log_rationality",
+            "alpha[reassure]", "gamma[milex]", "sigma[milex]", "phi[reassure]"} <= set(names)
+    assert {c.variable for c in cells} == set(model.population_parameters())
+    post = _prior_as_posterior(model)
+    params = posterior_params(post, model.spec)
+    assert params["z_threat"].shape == (40, len(model.panel.allies))
+
+
+def test_row_primitives_match_the_graph():
+    """NumPy primitives per row (used after the fit) equal the fitted graph's, draw by draw."""
+    from pytensor.graph.basic import Variable
+
+    from bayes_alliance.models.strategic.structural import (
+        ally_index,
+        posterior_params,
+        primitive_design,
+        row_primitives,
+    )
+
+    model = StrategicModel.from_spec("strategic", _small(_default_frame()))
+    graph = model.graph
+    linked = [n for n, v in graph.primitives.items() if isinstance(v, Variable)]
+    post = _prior_as_posterior(model, draws=5)
+    params = posterior_params(post, model.spec)
+    values = row_primitives(model.spec, primitive_design(model.spec, model.scaling,
+                                                         model.panel.frame),
+                            ally_index(list(model.panel.allies), model.panel.frame), params)
+    fn = graph.model.compile_fn([graph.primitives[n] for n in linked], inputs=graph.model.free_RVs,
+                                on_unused_input="ignore")
+    for d in range(5):
+        point = {rv.name: params[rv.name][d] if rv.name in params else
+                 post[rv.name].to_numpy().reshape((-1, *post[rv.name].shape[2:]))[d]
+                 for rv in graph.model.free_RVs}
+        for name, got in zip(linked, fn(point), strict=True):
+            np.testing.assert_allclose(values[name][d], got, rtol=1e-12, err_msg=name)
+
+
+def test_structural_hypotheses_are_contrasts_of_the_resolved_game():
+    from bayes_alliance.models.strategic.hypotheses import (
+        STRUCTURAL_HYPOTHESES,
+        profile_values,
+        structural_hypotheses,
+    )
+    from bayes_alliance.models.strategic.structural import posterior_params
+
+    model = StrategicModel.from_spec("strategic", _small(_default_frame()))
+    post = _prior_as_posterior(model)
+    table = structural_hypotheses(model.spec, post)
+    assert list(table["id"]) == ["S1", "S2"]
+    assert table["p_predicted"].between(0, 1).all() and (table["draws"] == 40).all()
+    # S1 by hand: the NumPy game at the average ally-year, outside option one sd up
+    params = posterior_params(post, model.spec)
+    beta = np.exp(params["log_rationality"])
+    base = Primitives(**profile_values(model.spec, params, {}))
+    up = Primitives(**profile_values(model.spec, params, {"outside_option": 1.0}))
+    diff = (solve_quantal_response(up, beta[:, None], 41)["reassurance"]
+            - solve_quantal_response(base, beta[:, None], 41)["reassurance"])[:, 0]
+    s1 = table.set_index("id").loc["S1"]
+    assert s1["mean"] == pytest.approx(diff.mean(), rel=1e-10)
+    assert s1["p_predicted"] == pytest.approx(np.mean(diff > 0))
+    assert STRUCTURAL_HYPOTHESES[1].compared_conditional
+
+
+def _default_frame():
+    from bayes_alliance.data.load import load_panel
+
+    return load_panel("default").frame
+
+
+@pytest.fixture(scope="module")
+def tiny_strategic_fit(tmp_path_factory):
+    """A strategic fit through the CLI on a panel simulated from the game (ROK 1970-85 + 3)."""
     from typer.testing import CliRunner
 
     from bayes_alliance.cli import app
 
-    res = CliRunner().invoke(app, ["fit", "--spec", "strategic"])
-    assert res.exit_code == 1
-    assert "strategic estimator" in res.output and "Traceback" not in res.output
-    assert "compiling" not in res.output
+    frame = _default_frame()
+    skeleton = frame[frame["ally"].isin(["ROK", "JPN", "TAW", "PHI"])
+                     & frame["year"].between(1970, 1985)].reset_index(drop=True)
+    gen = StrategicModel.from_spec("strategic", skeleton)
+    sim, _ = simulate_strategic(gen, {"log_rationality": np.log(200.0)}, seed=3)
+    tmp = tmp_path_factory.mktemp("strategic")
+    sim.to_csv(tmp / "panel.csv", index=False)
+    res = CliRunner().invoke(app, ["fit", "--data", str(tmp / "panel.csv"), "--spec",
+                                   "strategic", "--chains", "1", "--draws", "60", "--tune", "60",
+                                   "--out", str(tmp / "run.nc")])
+    return res, tmp / "run.nc"
+
+
+@pytest.mark.slow
+def test_cli_fits_saves_and_reports_the_strategic_spec(tiny_strategic_fit):
+    """``fit --spec strategic`` samples, saves and prints the structural hypotheses."""
+    from bayes_alliance.results import FitResult, fit_summary
+
+    res, path = tiny_strategic_fit
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    assert "structural hypotheses" in res.output and "S1 reassurance" in res.output
+    loaded = FitResult.load(path)
+    assert loaded.spec == load_strategic_spec("strategic")
+    assert loaded.prior_set == load_strategic_spec("strategic").prior_set()
+    summary = fit_summary(loaded)
+    assert "a[threat]" in summary["parameters"] and "log_rationality" in summary["parameters"]
+    assert [h["id"] for h in summary["structural_hypotheses"]] == ["S1", "S2"]
+    assert "log_likelihood" in loaded.idata.children
+
+
+@pytest.mark.slow
+def test_structural_scenarios_resolve_the_game(tiny_strategic_fit):
+    """Troop cut and retrenchment rise move the re-solved equilibrium as the NumPy game says."""
+    from typer.testing import CliRunner
+
+    from bayes_alliance.cli import app
+    from bayes_alliance.results import FitResult
+    from bayes_alliance.scenarios import run_scenario
+    from bayes_alliance.scenarios.structural import StructuralScenarioResult
+
+    fit = FitResult.load(tiny_strategic_fit[1])
+    nixon = run_scenario(fit, "nixon-1971-korea")
+    assert isinstance(nixon, StructuralScenarioResult)
+    f, c = nixon.equilibrium["factual"], nixon.equilibrium["counterfactual"]
+    changed = {k for k in f if k.startswith("primitive_") and not np.array_equal(f[k], c[k])}
+    assert changed == {"primitive_troops"}  # only the tripwire moves ...
+    assert np.all(c["primitive_troops"] != f["primitive_troops"])
+    # ... and both players answer it: the patron's reassurance and the ally's effort
+    assert np.abs(c["reassurance"] - f["reassurance"]).max() > 1e-6
+    assert np.abs(c["effort"] - f["effort"]).max() > 1e-6
+    # the counterfactual is the NumPy game at the intervened primitives
+    names = [k.removeprefix("primitive_") for k in c if k.startswith("primitive_")]
+    prims = Primitives(**{n: c[f"primitive_{n}"] for n in names})
+    beta = np.exp(fit.idata["posterior"]["log_rationality"].to_numpy().ravel())
+    again = solve_quantal_response(prims, beta[:, None], fit.spec.grid_points)
+    np.testing.assert_allclose(again["reassurance"], c["reassurance"], rtol=1e-12)
+    # a rise in retrenchment pressure raises the unit cost of reassurance psi (1 + rho): the
+    # patron's choice density tilts by exp(-beta psi drho r), so mean reassurance falls
+    # exactly where rho rises (and rises where a draw's link makes rho fall)
+    rise = run_scenario(fit, {"name": "retrench-rise", "allies": ["ROK"], "start": 1978,
+                              "horizon": 8, "interventions": {"retrench": {"delta": 0.5}}})
+    f, c = rise.equilibrium["factual"], rise.equilibrium["counterfactual"]
+    d_rho = c["primitive_retrench"] - f["primitive_retrench"]
+    d_r = c["reassurance"] - f["reassurance"]
+    moved = np.abs(d_rho) > 1e-9
+    assert moved.mean() > 0.9
+    assert np.all(np.sign(d_r[moved]) == -np.sign(d_rho[moved]))
+    carter = run_scenario(fit, "carter-1977-korea")
+    table = carter.equilibrium_summary().set_index("quantity")
+    assert set(table.index) == {"reassurance", "belief", "effort", "exit", "participation"}
+    assert carter.to_json()["model"] == "structural"
+    assert set(carter.aggregate()["outcome"]) == {"reassure", "milex", "exit", "intervene"}
+    res = CliRunner().invoke(app, ["scenario", str(tiny_strategic_fit[1]), "-s",
+                                   "carter-1977-korea", "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"model": "structural"' in res.output

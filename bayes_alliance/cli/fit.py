@@ -14,8 +14,12 @@ from bayes_alliance.convergence import advice, describe_restarts
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
-from bayes_alliance.errors import SpecError
 from bayes_alliance.io import check_output_file
+
+
+def _number(x: float | None, width: int) -> str:
+    """``x`` to 3 decimals, or '-' where the summary has None (e.g. R-hat of one chain)."""
+    return f"{x:>{width}.3f}" if x is not None else f"{'-':>{width}}"
 
 
 def format_fit_summary(summary: dict[str, Any]) -> str:
@@ -34,8 +38,14 @@ def format_fit_summary(summary: dict[str, Any]) -> str:
         f"  {'parameter':<42}{'mean':>8}{'sd':>8}{'5%':>8}{'95%':>8}{'R-hat':>7}",
     ]
     for name, p in summary["parameters"].items():
-        lines.append(f"  {name:<42}{p['mean']:>8.3f}{p['sd']:>8.3f}{p['lo']:>8.3f}"
-                     f"{p['hi']:>8.3f}{p['r_hat']:>7.3f}")
+        lines.append(f"  {name:<42}" + "".join(_number(p[k], w) for k, w in (
+            ("mean", 8), ("sd", 8), ("lo", 8), ("hi", 8), ("r_hat", 7))))
+    if summary.get("structural_hypotheses"):
+        lines += ["", "  structural hypotheses (contrast of the re-solved game: mean [90%], "
+                      "P(predicted sign))"]
+        lines += [f"  {h['id']} {h['quantity']:<12}{h['mean']:>8.3f} [{h['lo']:.3f}, "
+                  f"{h['hi']:.3f}]  P = {h['p_predicted']:.3f}  {h['statement']}"
+                  for h in summary["structural_hypotheses"]]
     return "\n".join(lines)
 
 
@@ -64,8 +74,9 @@ def quiet_pymc(verbose: bool) -> None:
 def fit(
     data: str = typer.Option("default", help="'default', 'real', or a panel CSV/Parquet path."),
     spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, joint-real-time, "
-                                           "joint-real-measured, reassurance, burden) or a TOML "
-                                           "path; a joint-real* spec for --data real."),
+                                           "joint-real-measured, reassurance, burden, "
+                                           "strategic) or a TOML path; a joint-real* or the "
+                                           "strategic spec for --data real."),
     priors: str = typer.Option(None, help="Prior set: weak, theory, skeptical or a TOML path "
                                           "(default: the spec's own)."),
     draws: int = typer.Option(1000, help="Posterior draws per chain."),
@@ -97,14 +108,8 @@ def fit(
     from bayes_alliance.data.load import load_panel
     from bayes_alliance.fit import fit_model
     from bayes_alliance.models.model import AllianceModel
-    from bayes_alliance.models.strategic.spec import is_strategic
     from bayes_alliance.results import fit_summary
 
-    if is_strategic(spec):
-        raise SpecError(f"spec '{spec}' is the strategic estimator, whose summaries, reports "
-                        "and scenarios are not built yet (issue 15); fit it from Python: "
-                        "AllianceModel.from_spec('strategic', panel).fit(...), and save the "
-                        "result with .save(path)")
     if out is not None:
         check_output_file(out, force=force, inputs=[data, spec, priors])
     quiet_pymc(verbose)

@@ -4,8 +4,9 @@ Load a scenario (:func:`load_scenario`: a preset from ``models/scenarios/`` or a
 TOML file), evaluate it on a fit (:func:`run_scenario`) or sweep one of its
 interventions over a grid (:func:`sweep`). :mod:`bayes_alliance.scenarios.engine`
 sets the fitted model's inputs and evaluates its own graph
-(:mod:`bayes_alliance.models.predictor`); :mod:`bayes_alliance.scenarios.bench`
-times it.
+(:mod:`bayes_alliance.models.predictor`); on a strategic fit
+:mod:`bayes_alliance.scenarios.structural` re-solves the game instead;
+:mod:`bayes_alliance.scenarios.bench` times it.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ US-led war were one under way that year), and the reassurance rate per
 statement mentioning the ally (the log exposure is set to zero).
 
 Each outcome is one ``(draws, rows)`` array.
+
+A strategic fit has no linear predictor to move: :func:`run_scenario` hands
+the same rows and intervened covariates to
+:mod:`bayes_alliance.scenarios.structural`, which re-solves the game.
 """
 
 from __future__ import annotations
@@ -38,11 +42,13 @@ from bayes_alliance.errors import ScenarioError, SpecError
 from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.predictor import Predictor, predictor_for
 from bayes_alliance.models.spec import ModelSpec
+from bayes_alliance.models.strategic.spec import StrategicSpec
 from bayes_alliance.models.time_structure import group_levels
 from bayes_alliance.scenarios.definition import Intervention, Scenario, load_scenario
 from bayes_alliance.scenarios.drivers import scenario_drivers
 from bayes_alliance.scenarios.labels import outcome_label
 from bayes_alliance.scenarios.result import ScenarioResult, SweepResult, interval_stats
+from bayes_alliance.scenarios.structural import structural_scenario
 
 
 # ---------------------------------------------------------------------------- preparation
@@ -110,9 +116,10 @@ def resolve_allies(tokens: tuple[str, ...], fitted: list[str]) -> tuple[list[str
     return sorted(chosen), explicit
 
 
-def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None = None,
-            start: int | None = None) -> Prepared:
-    """Check ``scenario`` against the fit and build the factual inputs of its rows.
+def select_rows(result: Any, scenario: str | Scenario | dict[str, Any], *,
+                allies: list[str] | None = None, start: int | None = None
+                ) -> tuple[Scenario, pd.DataFrame, list[str]]:
+    """The scenario (with ``allies`` and ``start`` applied), its ally-year rows and notes.
 
     Raises
     ------
@@ -125,14 +132,14 @@ def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None =
         scen = scen.with_allies(allies)
     if start is not None:
         scen = scen.with_start(start)
-    spec: ModelSpec = result.spec
+    spec = result.spec
     train = result.panel.frame.reset_index(drop=True)
     fit_allies = sorted(train["ally"].astype(str).unique().tolist())
     fit_years = sorted(int(y) for y in train["year"].unique())
     used = set(spec.covariates_used())
     for iv in scen.interventions:
         if iv.variable == "reassurance":
-            if spec.latent_outcome is None:
+            if getattr(spec, "latent_outcome", None) is None:
                 raise ScenarioError(f"scenario '{scen.name}': reassurance.shift needs a model "
                                     f"with the latent reassurance intensity; spec "
                                     f"'{spec.name}' has none (outcomes: "
@@ -169,7 +176,23 @@ def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None =
     if rows.empty:
         raise ScenarioError(f"scenario '{scen.name}': no ally-years in {scen.start}-{end} for "
                             f"{', '.join(codes)}")
-    frame = rows.sort_values(["ally", "year"]).reset_index(drop=True)
+    return scen, rows.sort_values(["ally", "year"]).reset_index(drop=True), notes
+
+
+def prepare(result: Any, scenario: str | Scenario, *, allies: list[str] | None = None,
+            start: int | None = None) -> Prepared:
+    """Check ``scenario`` against the fit and build the factual inputs of its rows.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`select_rows`.
+    """
+    scen, frame, notes = select_rows(result, scenario, allies=allies, start=start)
+    spec: ModelSpec = result.spec
+    train = result.panel.frame.reset_index(drop=True)
+    fit_allies = sorted(train["ally"].astype(str).unique().tolist())
+    fit_years = sorted(int(y) for y in train["year"].unique())
     factual = _inputs(spec, result.scaling, frame, fit_allies, fit_years, train)
     return Prepared(scen, spec, result.scaling, fit_allies, fit_years, frame, factual, train,
                     predictor_for(result), notes)
@@ -192,27 +215,28 @@ def phase_weights(years: np.ndarray, start: int, phase_in: int) -> np.ndarray:
     return np.clip((np.asarray(years, float) - start + 1) / phase_in, 0.0, 1.0)
 
 
-def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = None
-               ) -> Inputs:
-    """Counterfactual inputs of the scenario's rows (with the latent shift per row).
+def intervened_frame(scenario: Scenario, frame: pd.DataFrame, train_frame: pd.DataFrame,
+                     interventions: tuple[Intervention, ...] | None = None
+                     ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The scenario's rows with intervened covariates, and the latent shift per row.
 
     Raises
     ------
     ScenarioError
         When an intervention drives US troops below zero.
     """
-    ivs = prep.scenario.interventions if interventions is None else interventions
-    frame = prep.frame.copy()
+    ivs = scenario.interventions if interventions is None else interventions
+    frame = frame.copy()
     years = frame["year"].to_numpy()
     shift = np.zeros(len(frame))
     for iv in ivs:
-        w = phase_weights(years, prep.scenario.start, iv.phase_in)
+        w = phase_weights(years, scenario.start, iv.phase_in)
         if iv.variable == "reassurance":
             shift = shift + w * float(iv.value)
             continue
         x = frame[iv.variable].to_numpy(float)
         if iv.op == "set":
-            value = (float(prep.train_frame[iv.variable].max()) if iv.value == "max"
+            value = (float(train_frame[iv.variable].max()) if iv.value == "max"
                      else float(iv.value))
             target = np.full_like(x, value)
         elif iv.op == "scale":
@@ -222,11 +246,24 @@ def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = 
         new = x + w * (target - x)
         if iv.variable == "us_troops" and np.any(new < 0):
             bad = frame.loc[new < 0, ["ally", "year"]].astype(str).agg(" ".join, axis=1)
-            raise ScenarioError(f"scenario '{prep.scenario.name}': us_troops.{iv.op} = "
+            raise ScenarioError(f"scenario '{scenario.name}': us_troops.{iv.op} = "
                                 f"{iv.value} gives negative troop levels in "
                                 f"{', '.join(bad.head(5))}; troops must be >= 0 (use "
                                 "us_troops.set = 0 for a full withdrawal)")
         frame[iv.variable] = new
+    return frame, shift
+
+
+def intervened(prep: Prepared, interventions: tuple[Intervention, ...] | None = None
+               ) -> Inputs:
+    """Counterfactual inputs of the scenario's rows (with the latent shift per row).
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`intervened_frame`.
+    """
+    frame, shift = intervened_frame(prep.scenario, prep.frame, prep.train_frame, interventions)
     return replace(_inputs(prep.spec, prep.scaling, frame, prep.allies, prep.years,
                            prep.train_frame),
                    latent_shift=shift)
@@ -277,8 +314,15 @@ def run_scenario(result: Any, scenario: str | Scenario | dict[str, Any], *,
     ScenarioResult
         Factual and counterfactual draws per ally-year, their difference,
         the tidy summary, the coefficients the effects rest on (``drivers``)
-        and figures.
+        and figures. On a strategic fit a
+        :class:`~bayes_alliance.scenarios.structural.StructuralScenarioResult`:
+        the game re-solved under the intervention (no drivers: every
+        primitive's link acts through the equilibrium).
     """
+    if isinstance(result.spec, StrategicSpec):
+        scen, frame, notes = select_rows(result, scenario, allies=allies, start=start)
+        cf_frame, _ = intervened_frame(scen, frame, result.panel.frame)
+        return structural_scenario(result, scen, frame, cf_frame, notes)
     prep = prepare(result, scenario, allies=allies, start=start)
     draws = posterior_draws(result, prep)
     factual = evaluate(prep, draws, prep.factual)
@@ -311,6 +355,9 @@ def sweep(result: Any, scenario: str | Scenario | dict[str, Any], key: str,
     """
     if not values:
         raise ScenarioError("a sweep needs at least one value")
+    if isinstance(result.spec, StrategicSpec):
+        raise ScenarioError("a sweep is not available on a strategic fit yet; run the "
+                            "scenario once per value (run_scenario with with_value)")
     base = load_scenario(scenario)
     if allies:
         base = base.with_allies(allies)

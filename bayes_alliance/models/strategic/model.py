@@ -84,7 +84,7 @@ from bayes_alliance.constants import ALLY
 from bayes_alliance.data.load import load_panel
 from bayes_alliance.data.panel import Panel
 from bayes_alliance.errors import SpecError
-from bayes_alliance.models.design import Scaling, covariate_matrix
+from bayes_alliance.models.design import Scaling
 from bayes_alliance.models.families import family
 from bayes_alliance.models.joint import observed_rows, observed_values
 from bayes_alliance.models.priors import Prior, ResolvedPriors
@@ -94,18 +94,12 @@ from bayes_alliance.models.strategic.spec import (
     StrategicSpec,
     load_strategic_spec,
 )
+from bayes_alliance.models.strategic.structural import ally_index, primitive_design
 from bayes_alliance.theory.population import PrimitivePrior
 from bayes_alliance.theory.primitives import PRIMITIVE_NAMES
 
 #: inverse link of each kind of declared primitive prior, for PyTensor
 PT_LINKS = {"normal": lambda v: v, "lognormal": pt.exp, "logitnormal": pt.sigmoid}
-
-
-def primitive_design(spec: StrategicSpec, scaling: Scaling, frame: pd.DataFrame
-                     ) -> dict[str, np.ndarray]:
-    """Each linked primitive's design matrix (rows x terms) from standardised covariates."""
-    z = scaling.standardise(frame)
-    return {link.name: covariate_matrix(link, z) for link in spec.links}
 
 
 def _prior(name: str, prior: Prior, **kwargs: Any) -> Any:
@@ -207,9 +201,8 @@ def build_strategic_graph(spec: StrategicSpec, panel: Panel, scaling: Scaling) -
         coords[f"obs_{o.name}"] = rows[o.name].tolist()
     latents = PrimitivePrior().latents
     fixed = dict(spec.fixed)
-    ally_pos = {a: i for i, a in enumerate(allies)}
     with pm.Model(coords=coords) as model:
-        ally_idx = pm.Data("ally_idx", frame["ally"].map(ally_pos).to_numpy("int64"), dims="obs")
+        ally_idx = pm.Data("ally_idx", ally_index(list(allies), frame), dims="obs")
         values: dict[str, Any] = {}
         for link in spec.links:
             lat = latents[link.name]

@@ -27,11 +27,15 @@ import pymc as pm
 from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
 from bayes_alliance.models.joint import observed_rows
-from bayes_alliance.models.strategic.model import StrategicModel, primitive_design
+from bayes_alliance.models.strategic.model import StrategicModel
 from bayes_alliance.models.strategic.spec import StrategicSpec
-from bayes_alliance.theory.game import solve_quantal_response
+from bayes_alliance.models.strategic.structural import (
+    ally_index,
+    primitive_design,
+    row_primitives,
+    solve_rows,
+)
 from bayes_alliance.theory.population import PrimitivePrior
-from bayes_alliance.theory.primitives import Primitives
 
 
 class _Draws:
@@ -85,25 +89,19 @@ def simulate_strategic(model: StrategicModel, params: dict[str, Any] | None = No
     spec, frame = model.spec, model.panel.frame.copy()
     rng = np.random.default_rng(seed)
     draws = _Draws(spec, params or {}, rng)
-    design = primitive_design(spec, model.scaling, frame)
-    ally_idx = frame["ally"].map({a: i for i, a in enumerate(model.panel.allies)}).to_numpy()
     n_ally = len(model.panel.allies)
     latents = PrimitivePrior().latents
-    values: dict[str, Any] = dict(spec.fixed)
-    for link in spec.links:
-        lat = latents[link.name]
-        shift = np.zeros(len(frame))
+    for link in spec.links:  # in this order, so a seed gives the same panel
         if link.terms:
-            shift = shift + design[link.name] @ draws.prior(f"b_{link.name}", "slope",
-                                                            len(link.terms))
+            draws.prior(f"b_{link.name}", "slope", len(link.terms))
         if link.ally_effect:
-            sd = draws.prior(f"sd_{link.name}", "sd_ally")
-            z = draws(f"z_{link.name}", pm.ZeroSumNormal.dist(sigma=1.0, shape=n_ally))
-            shift = shift + sd * z[ally_idx]
-        a = draws(f"a_{link.name}", pm.Normal.dist(lat.loc, lat.scale))
-        values[link.name] = lat.transform(a + lat.scale * shift)
-    beta = np.exp(draws.prior("log_rationality", "log_rationality"))
-    eq = solve_quantal_response(Primitives(**values), beta, spec.grid_points)
+            draws.prior(f"sd_{link.name}", "sd_ally")
+            draws(f"z_{link.name}", pm.ZeroSumNormal.dist(sigma=1.0, shape=n_ally))
+        lat = latents[link.name]
+        draws(f"a_{link.name}", pm.Normal.dist(lat.loc, lat.scale))
+    values = row_primitives(spec, primitive_design(spec, model.scaling, frame),
+                            ally_index(list(model.panel.allies), frame), draws.used)
+    eq = solve_rows(spec, values, draws.prior("log_rationality", "log_rationality"))
     for o in spec.outcomes:
         rows = observed_rows(o, frame) if o.column in frame else np.arange(len(frame))
         x = eq[o.quantity][rows]

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bayes_alliance.errors import SpecError, TheoryError
-from bayes_alliance.models.families import FAMILIES
+from bayes_alliance.models.families import FAMILIES, family
+from bayes_alliance.models.names import Cell
 from bayes_alliance.models.priors import Prior, PriorSet, _parse_prior
 from bayes_alliance.models.spec import TRANSFORMS, is_finite_number
 from bayes_alliance.resources import read_shipped_toml
@@ -118,6 +119,27 @@ class StrategicSpec:
         """The spec's priors as a :class:`PriorSet` (provenance of a fit)."""
         return PriorSet(name=self.name, description=f"priors of strategic spec '{self.name}'",
                         priors=self.priors)
+
+    def readable_cells(self) -> list[Cell]:
+        """Every population-level scalar parameter with its readable name.
+
+        ``a[threat]`` (intercept of a linked primitive), ``b[threat, threat]``
+        (its slope on a term), ``sd_ally[threat]``, ``log_rationality``,
+        ``alpha[milex]`` and ``gamma[milex]`` (a measurement's location and
+        scale) and the families' own (``sigma[milex]``, ``phi[reassure]``).
+        """
+        cells = [Cell(f"a[{x.name}]", f"a_{x.name}") for x in self.links]
+        cells += [Cell(f"b[{x.name}, {t}]", f"b_{x.name}", ((f"term_{x.name}", t),))
+                  for x in self.links for t in x.terms]
+        cells += [Cell(f"sd_ally[{x.name}]", f"sd_{x.name}") for x in self.links if x.ally_effect]
+        cells.append(Cell("log_rationality", "log_rationality"))
+        for o in self.outcomes:
+            if not o.direct:
+                cells += [Cell(f"alpha[{o.name}]", f"alpha_{o.name}"),
+                          Cell(f"gamma[{o.name}]", f"gamma_{o.name}")]
+            cells += [Cell(aux.readable(o.name), aux.variable(o.name))
+                      for aux in family(o.family).aux]
+        return cells
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec."""
