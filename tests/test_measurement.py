@@ -250,3 +250,14 @@ def test_fits_table_flags_a_stuck_chain_and_a_high_rhat(tmp_path):
     assert "| 1.004 |" in rows[2] and "| yes |" in rows[2] and "+5.50" in rows[2]
     assert "**1.880**" in rows[3] and "| 50.2 | 1 | **no** |" in rows[3]
     assert fits_table(tmp_path / "empty") == ""
+
+
+def test_readme_fits_table_is_the_committed_one():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    table = (root / "reports" / "validation" / "measurement" / "fits.md").read_text(
+        encoding="utf-8")
+    assert f"<!-- measurement:fits -->\n{table}<!-- /measurement:fits -->" in readme, (
+        "README's measurement fits table differs from reports/validation/measurement/fits.md")
