@@ -28,46 +28,49 @@ COMPARED: dict[str, str] = {"spending": "milex_gdp", "exit": "exit_pursuit"}
 RECORD_YEARS = 3
 
 
-def panel_record(frame: pd.DataFrame, ally: str, start: int, end: int, column: str) -> str:
+def panel_record(frame: pd.DataFrame, ally: str, start: int, end: int, column: str, *,
+                 synthetic: bool = False) -> str:
     """The panel's observed mean of ``column`` for ``ally`` before ``start`` and in the window.
 
-    Empty when the panel has no observed value in either span.
+    Empty when the panel has no observed value in either span; says so when
+    the panel's outcomes are synthetic (then it is no record of history).
     """
     rows = frame[frame["ally"].astype(str) == ally]
     before = rows.loc[rows["year"].between(start - RECORD_YEARS, start - 1), column].dropna()
     during = rows.loc[rows["year"].between(start, end), column].dropna()
     if before.empty or during.empty:
         return ""
-    return (f"Panel record: mean {before.mean():#.3g} in {start - RECORD_YEARS}-{start - 1}, "
+    what = "Synthetic panel (not history)" if synthetic else "Panel record"
+    return (f"{what}: mean {before.mean():#.3g} in {start - RECORD_YEARS}-{start - 1}, "
             f"{during.mean():#.3g} in {start}-{end}.")
 
 
-def comparison_table(results: Mapping[str, Any], specs: Mapping[str, Any],
-                     frame: pd.DataFrame) -> pd.DataFrame:
+def comparison_table(results: Mapping[str, Any], runs: Mapping[str, Any]) -> pd.DataFrame:
     """Per fit and compared outcome: predicted change of the historical ally, and history.
 
     Parameters
     ----------
     results
         Run name -> scenario result of the same scenario (one with a history).
-    specs
-        Run name -> the run's spec (joint or strategic).
-    frame
-        The primary run's panel frame, for the panel's record of the outcome.
+    runs
+        Run name -> the :class:`~bayes_alliance.results.FitResult` (joint or
+        strategic); its spec names the outcomes and its panel gives the record
+        that follows the history's text (flagged when the panel is synthetic).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``fit``, ``model`` (reduced form or structural), ``outcome``,
-        ``predicted change`` (mean [90% interval]), ``P(increase)`` and
-        ``what happened``. A fit without the outcome gets a row saying so.
+        Index ``fit``, ``outcome`` (``spending``, ``exit``); columns ``model``
+        (reduced form or structural), ``measure`` (the outcome's label and
+        unit), ``predicted change`` (mean [90% interval]), ``P(increase)``
+        and ``what happened``. A fit without the outcome gets a row saying so.
     """
     scenario = next(iter(results.values())).scenario
     history = dict(scenario.history)
     ally = history["ally"]
     rows = []
     for run, res in results.items():
-        spec = specs[run]
+        spec, panel = runs[run].spec, runs[run].panel
         model = "structural" if is_strategic(spec) else "reduced form"
         s = res.summary
         for key, column in COMPARED.items():
@@ -76,10 +79,12 @@ def comparison_table(results: Mapping[str, Any], specs: Mapping[str, Any],
             happened = history.get(key, "")
             if outcome is not None:
                 years = res.rows.loc[res.rows["ally"].astype(str) == ally, "year"]
-                record = (panel_record(frame, ally, scenario.start, int(years.max()), column)
+                record = (panel_record(panel.frame, ally, scenario.start, int(years.max()),
+                                       column, synthetic=panel.synthetic)
                           if not years.empty else "")
                 happened = f"{happened} {record}".strip()
-            row = {"fit": run, "model": model, "outcome": key, "predicted change": "",
+            row = {"fit": run, "outcome": key, "model": model, "measure": "",
+                   "predicted change": "",
                    "P(increase)": float("nan"), "what happened": happened}
             hit = s[(s["outcome"] == outcome) & (s["ally"].astype(str) == ally)
                     & (s["year"].astype(str) == "all")] if outcome is not None else s.iloc[:0]
@@ -88,7 +93,7 @@ def comparison_table(results: Mapping[str, Any], specs: Mapping[str, Any],
                                            if outcome is None else f"no {ally} rows")
             else:
                 h = hit.iloc[0]
-                row["outcome"] = f"{key}: {h['label']} ({h['unit']})"
+                row["measure"] = f"{h['label']} ({h['unit']})"
                 row["predicted change"] = (f"{h['effect_mean']:#.3g} [{h['effect_lo']:#.3g}, "
                                            f"{h['effect_hi']:#.3g}]")
                 row["P(increase)"] = float(h["p_increase"])

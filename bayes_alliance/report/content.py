@@ -163,11 +163,19 @@ def build_content(runs: dict[str, FitResult], *, scenarios: Sequence[Any] | None
     sections.append(loo_section)
     hyp_section, hyp_table = _hypotheses_section(runs, tables, figures, hypotheses)
     sections.append(hyp_section)
-    sections.append(_ally_section(name, primary, tables, figures))
+    if is_strategic(primary.spec):
+        sections.append(_skipped("ally", "Ally random effects",
+                                 f"run '{name}' is strategic: its ally effects sit on the game's "
+                                 "primitives (their sds, sd_ally[...], are in the convergence "
+                                 "tables), not on the outcomes."))
+    else:
+        sections.append(_ally_section(name, primary, tables, figures))
     if is_strategic(primary.spec):
         sections.append(_skipped("measurement", "Measurement of latent reassurance",
-                                 f"run '{name}' is strategic: its reassurance indicators enter "
-                                 "the game's likelihood directly, with no loadings to show."))
+                                 f"run '{name}' is strategic: reassurance is the game's "
+                                 "equilibrium quantity, measured by one outcome through its "
+                                 "alpha/gamma link (in the convergence tables), not by the "
+                                 "indicators of the measurement model."))
     elif primary.spec.indicators:
         sections.append(_measurement_section(name, primary, tables))
     if scenarios:
@@ -284,9 +292,13 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
                 "chain (logp_gap_sds: how far the chain's median log density sits below the "
                 "best chain's, in within-chain sds).")
     name, primary = next(iter(runs.items()))
-    figures["rank"] = fg.rank_figure(primary)
+    if primary.idata["posterior"].sizes["chain"] > 1:
+        figures["rank"] = fg.rank_figure(primary)
+        s.figure("rank", f"Run '{name}': rank-ECDF plots of intercepts and ally sds.")
+    else:
+        s.text(f"Skipped the rank-ECDF plots: run '{name}' has one chain, and they compare "
+               "chains.")
     figures["energy"] = fg.energy_figure(primary)
-    s.figure("rank", f"Run '{name}': rank-ECDF plots of intercepts and ally sds.")
     s.figure("energy", f"Run '{name}': energy distributions and BFMI per chain.")
     return s, numbers
 
@@ -538,12 +550,10 @@ def _comparison_section(runs: dict[str, FitResult],
                 "Look at whether each fit predicts the direction of what happened and whether "
                 "the reduced-form and structural answers agree; the fits here are "
                 f"{' and '.join(sorted(kinds))}.", None)
-    frame = next(iter(runs.values())).panel.frame
-    specs = {n: r.spec for n, r in runs.items()}
     for i, (name, results) in enumerate(comparisons.items()):
         key = f"comparison_{i + 1}_{slug(name)}"
         first = next(iter(results.values()))
-        tables[key] = comparison_table(results, specs, frame)
+        tables[key] = comparison_table(results, runs)
         s.table(key, comparison_caption(first.scenario))
     if kinds == {"structural"} or kinds == {"reduced form"}:
         s.text("Only " + next(iter(kinds)) + " fits were given: pass a joint and a strategic "
