@@ -60,6 +60,8 @@ def test_report_on_a_strategic_fit_alone(tiny_strategic_fit, tmp_path):
     out = tmp_path / "report"
     r = CliRunner().invoke(app, ["report", str(path), "--out", str(out)])
     assert r.exit_code == 0, r.output
+    assert re.search(r"S1 \(run, structural\): contrast -?[0-9.]+, P\(predicted\) [0-9.]+",
+                     r.output)
     page = html.unescape((out / "index.html").read_text())
     assert "Traceback" not in r.output
     for section in ("Ally random effects", "Measurement of latent reassurance"):

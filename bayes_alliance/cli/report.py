@@ -28,6 +28,9 @@ def format_numbers(out: Path, numbers: dict[str, Any]) -> str:
     for h in numbers["hypotheses"]:
         probs = ", ".join(f"{k} {'-' if p is None else p}" for k, p in h["probabilities"].items())
         lines.append(f"  {h['id']} {h['coefficient']} ({h['sign']}): P(sign) {probs}")
+    for run, hyps in numbers.get("structural_hypotheses", {}).items():
+        lines.extend(f"  {h['id']} ({run}, structural): contrast {h['mean']}, "
+                     f"P(predicted) {h['p_predicted']}" for h in hyps)
     return "\n".join(lines)
 
 

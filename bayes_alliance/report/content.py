@@ -185,6 +185,11 @@ def build_content(runs: dict[str, FitResult], *, scenarios: Sequence[Any] | None
     numbers = {
         "runs": numbers_runs,
         "hypotheses": hypotheses_numbers(hyp_table),
+        "structural_hypotheses": {
+            n: [{"id": str(i), "mean": round(float(row["mean"]), 4),
+                 "p_predicted": round(float(row["p_predicted"]), 3)}
+                for i, row in tables[f"structural_hypotheses_{slug(n)}"].iterrows()]
+            for n, r in runs.items() if is_strategic(r.spec)},
         "ok": all(r["convergence"]["ok"] for r in numbers_runs.values())
         and all(v["ok"] for r in numbers_runs.values() for v in r["loo"].values()),
     }
