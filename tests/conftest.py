@@ -157,3 +157,45 @@ def known_fit_factory():
 def known_joint_fit():
     """One joint FitResult from planted draws (2 chains x 500 draws, 8 allies), no sampling."""
     return build_known_fit()
+
+
+@pytest.fixture(scope="session")
+def tiny_strategic_fit(tmp_path_factory):
+    """A strategic fit through the CLI on a panel simulated from the game (ROK 1970-85 + 3).
+
+    Returns the CLI result and the saved run's path (1 chain x 60 draws; slow tests only).
+    """
+    from typer.testing import CliRunner
+
+    import bayes_alliance as ba
+    from bayes_alliance.cli import app
+    from bayes_alliance.models.strategic.model import StrategicModel
+    from bayes_alliance.models.strategic.simulate import simulate_strategic
+
+    frame = ba.load_panel("default").frame
+    skeleton = frame[frame["ally"].isin(["ROK", "JPN", "TAW", "PHI"])
+                     & frame["year"].between(1970, 1985)].reset_index(drop=True)
+    gen = StrategicModel.from_spec("strategic", skeleton)
+    sim, _ = simulate_strategic(gen, {"log_rationality": np.log(200.0)}, seed=3)
+    tmp = tmp_path_factory.mktemp("strategic")
+    sim.to_csv(tmp / "panel.csv", index=False)
+    res = CliRunner().invoke(app, ["fit", "--data", str(tmp / "panel.csv"), "--spec",
+                                   "strategic", "--chains", "1", "--draws", "60", "--tune", "60",
+                                   "--out", str(tmp / "run.nc")])
+    return res, tmp / "run.nc"
+
+
+@pytest.fixture(scope="session")
+def tiny_korea_joint_fit(tmp_path_factory) -> Path:
+    """A sampled joint fit (2 x 100 draws) on ROK and three allies, saved; its path.
+
+    Sampled, not planted: scenarios need every free parameter of the model.
+    """
+    import bayes_alliance as ba
+
+    frame = ba.load_panel("default").frame
+    frame = frame[frame.ally.isin(["ROK", "JPN", "TAW", "PHI"])]
+    model = ba.AllianceModel.from_spec("joint", frame, priors="weak")
+    path = tmp_path_factory.mktemp("joint") / "joint.nc"
+    model.fit(draws=100, tune=100, chains=2, random_seed=1).save(path)
+    return path

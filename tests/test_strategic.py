@@ -304,26 +304,6 @@ def _default_frame():
     return load_panel("default").frame
 
 
-@pytest.fixture(scope="module")
-def tiny_strategic_fit(tmp_path_factory):
-    """A strategic fit through the CLI on a panel simulated from the game (ROK 1970-85 + 3)."""
-    from typer.testing import CliRunner
-
-    from bayes_alliance.cli import app
-
-    frame = _default_frame()
-    skeleton = frame[frame["ally"].isin(["ROK", "JPN", "TAW", "PHI"])
-                     & frame["year"].between(1970, 1985)].reset_index(drop=True)
-    gen = StrategicModel.from_spec("strategic", skeleton)
-    sim, _ = simulate_strategic(gen, {"log_rationality": np.log(200.0)}, seed=3)
-    tmp = tmp_path_factory.mktemp("strategic")
-    sim.to_csv(tmp / "panel.csv", index=False)
-    res = CliRunner().invoke(app, ["fit", "--data", str(tmp / "panel.csv"), "--spec",
-                                   "strategic", "--chains", "1", "--draws", "60", "--tune", "60",
-                                   "--out", str(tmp / "run.nc")])
-    return res, tmp / "run.nc"
-
-
 @pytest.mark.slow
 def test_cli_fits_saves_and_reports_the_strategic_spec(tiny_strategic_fit):
     """``fit --spec strategic`` samples, saves and prints the structural hypotheses."""

@@ -28,6 +28,9 @@ def format_numbers(out: Path, numbers: dict[str, Any]) -> str:
     for h in numbers["hypotheses"]:
         probs = ", ".join(f"{k} {'-' if p is None else p}" for k, p in h["probabilities"].items())
         lines.append(f"  {h['id']} {h['coefficient']} ({h['sign']}): P(sign) {probs}")
+    for run, hyps in numbers.get("structural_hypotheses", {}).items():
+        lines.extend(f"  {h['id']} ({run}, structural): contrast {h['mean']}, "
+                     f"P(predicted) {h['p_predicted']}" for h in hyps)
     return "\n".join(lines)
 
 
@@ -50,7 +53,9 @@ def report(
                                                       "wrote it (never another folder)."),
     scenario: list[str] | None = typer.Option(
         None, "--scenario", "-s", help="Scenario (preset name or TOML) to evaluate on the "
-                                       "primary run and show in the report; repeatable."),
+                                       "primary run and show in the report; repeatable. One "
+                                       "with a [history] table (the Korea presets) is run on "
+                                       "every run and set beside what happened."),
     identification: Path | None = typer.Option(
         None, "--identification",
         help="summary.json of a robustness grid: label the scenarios' driving coefficients "
@@ -73,9 +78,15 @@ def report(
         results.append(result)
     if not as_json:
         typer.echo(f"writing the report of {len(results)} run(s) to {out} ...", err=True)
+    named = dict(zip(run_names(runs), results, strict=True))
     evaluated = [run_scenario(results[0], s, identification=labels) for s in scenarios]
-    folder, numbers = build_report(dict(zip(run_names(runs), results, strict=True)), out,
-                                   force=force, inputs=runs, scenarios=evaluated or None)
+    # a scenario with a [history] is also asked of every other run, beside what happened
+    comparisons = {
+        sc.name: {name: (first if i == 0 else run_scenario(r, sc, identification=labels))
+                  for i, (name, r) in enumerate(named.items())}
+        for sc, first in zip(scenarios, evaluated, strict=True) if sc.history}
+    folder, numbers = build_report(named, out, force=force, inputs=runs,
+                                   scenarios=evaluated or None, comparisons=comparisons or None)
     if as_json:
         echo_json({"out": str(folder), **numbers})
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +40,25 @@ def _check_out_dir(out_dir: Path, force: bool, inputs: Sequence[str | os.PathLik
 def build_report(result_or_results: Any, out_dir: str | os.PathLike[str], *,
                  force: bool = False, scenarios: Sequence[Any] | None = None,
                  hypotheses: Sequence[Any] | None = None,
-                 inputs: Sequence[str | os.PathLike[str]] = ()) -> tuple[Path, dict[str, Any]]:
+                 inputs: Sequence[str | os.PathLike[str]] = (),
+                 comparisons: Mapping[str, Mapping[str, Any]] | None = None
+                 ) -> tuple[Path, dict[str, Any]]:
     """Write the report and return its folder and headline numbers.
 
     Same arguments as :func:`write_report`, plus ``hypotheses`` (defaults to
     :data:`bayes_alliance.theory.HYPOTHESES`) and ``inputs`` (the run files
-    read, which ``out_dir`` must not contain). The numbers are those of
-    ``summary.md`` (convergence and LOO per run, hypothesis probabilities).
+    read, which ``out_dir`` must not contain) and ``comparisons`` (scenario name
+    -> ``{run name: scenario result}`` for scenarios with a ``[history]``: the
+    reduced-form and structural answers beside what happened). The numbers are
+    those of ``summary.md`` (convergence and LOO per run, hypothesis probabilities).
     """
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, force, inputs)
     runs = as_named_runs(result_or_results)
     for name, r in runs.items():
         require_groups(r, where=f"run '{name}'")
-    content = build_content(runs, scenarios=scenarios, hypotheses=hypotheses)
+    content = build_content(runs, scenarios=scenarios, hypotheses=hypotheses,
+                            comparisons=comparisons)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".part", dir=out_dir.parent))

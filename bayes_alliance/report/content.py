@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,10 @@ from bayes_alliance import diagnostics_compare as dc
 from bayes_alliance.constants import BFMI_MIN, CI_PROB, ESS_MIN, RHAT_MAX, STUCK_LOGP_SDS
 from bayes_alliance.convergence import describe_restarts
 from bayes_alliance.models.spec import IndicatorSpec
+from bayes_alliance.models.strategic.hypotheses import structural_hypotheses
+from bayes_alliance.models.strategic.spec import is_strategic
+from bayes_alliance.report.comparison import caption as comparison_caption
+from bayes_alliance.report.comparison import comparison_table
 from bayes_alliance.scenarios.drivers import BASIS as DRIVER_BASIS
 from bayes_alliance.theory.plots import plot_statics
 from bayes_alliance.validation.measurement import information_shares
@@ -83,6 +87,29 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "run"
 
 
+def _skipped(key: str, title: str, reason: str) -> Section:
+    """A section that does not apply to these runs: its title and a one-line reason."""
+    return Section(key, title, f"Skipped: {reason}", None)
+
+
+def _strategic_spec_tables(spec: Any, key: str, s: Section, tables: dict) -> None:
+    """The outcomes and primitive links of a strategic spec, as two tables of ``s``."""
+    tables[key] = pd.DataFrame(
+        [{"outcome": o.name, "column": o.column, "family": o.family,
+          "equilibrium quantity": o.quantity, "exposure": o.exposure or ""}
+         for o in spec.outcomes]).set_index("outcome")
+    s.table(key, f"Outcomes of strategic spec '{spec.name}': each is an equilibrium quantity "
+                 "of the game plus measurement noise.")
+    links = pd.DataFrame(
+        [{"primitive": link.name, "terms": ", ".join(link.terms),
+          "ally effect": "yes" if link.ally_effect else "no"} for link in spec.links]
+        + [{"primitive": n, "terms": f"fixed at {v:g}", "ally effect": "no"}
+           for n, v in spec.fixed])
+    tables[f"{key}_links"] = links.set_index("primitive")
+    s.table(f"{key}_links", f"Strategic spec '{spec.name}': how each primitive of the game "
+                            "is linked to the covariates (or fixed).")
+
+
 def run_numbers(result: FitResult, loo: pd.DataFrame,
                 convergence: dict[str, Any] | None = None) -> dict[str, Any]:
     """Headline numbers of one run: convergence and LOO per outcome (rounded)."""
@@ -111,11 +138,16 @@ def hypotheses_numbers(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def build_content(runs: dict[str, FitResult], *, scenarios: Sequence[Any] | None = None,
-                  hypotheses: Sequence[Any] | None = None) -> ReportContent:
+                  hypotheses: Sequence[Any] | None = None,
+                  comparisons: Mapping[str, Mapping[str, Any]] | None = None) -> ReportContent:
     """Compute every table, figure and number of a report on ``runs``.
 
     The first run is the primary one: its data, predictive checks and ally
-    effects are shown; convergence, LOO and hypotheses cover every run.
+    effects are shown; convergence, LOO and hypotheses cover every run. A
+    strategic run (:mod:`bayes_alliance.models.strategic`) adds its structural
+    hypotheses; sections that do not apply to it say so in one line.
+    ``comparisons`` maps a scenario with a history to ``{run name: its
+    result on that run}`` (:mod:`bayes_alliance.report.comparison`).
     """
     name, primary = next(iter(runs.items()))
     tables: dict[str, pd.DataFrame] = {}
@@ -131,14 +163,33 @@ def build_content(runs: dict[str, FitResult], *, scenarios: Sequence[Any] | None
     sections.append(loo_section)
     hyp_section, hyp_table = _hypotheses_section(runs, tables, figures, hypotheses)
     sections.append(hyp_section)
-    sections.append(_ally_section(name, primary, tables, figures))
-    if primary.spec.indicators:
+    if is_strategic(primary.spec):
+        sections.append(_skipped("ally", "Ally random effects",
+                                 f"run '{name}' is strategic: its ally effects sit on the game's "
+                                 "primitives (their sds, sd_ally[...], are in the convergence "
+                                 "tables), not on the outcomes."))
+    else:
+        sections.append(_ally_section(name, primary, tables, figures))
+    if is_strategic(primary.spec):
+        sections.append(_skipped("measurement", "Measurement of latent reassurance",
+                                 f"run '{name}' is strategic: reassurance is the game's "
+                                 "equilibrium quantity, measured by one outcome through its "
+                                 "alpha/gamma link (in the convergence tables), not by the "
+                                 "indicators of the measurement model."))
+    elif primary.spec.indicators:
         sections.append(_measurement_section(name, primary, tables))
     if scenarios:
         sections.append(_scenario_section(scenarios, tables, figures))
+    if comparisons:
+        sections.append(_comparison_section(runs, comparisons, tables))
     numbers = {
         "runs": numbers_runs,
         "hypotheses": hypotheses_numbers(hyp_table),
+        "structural_hypotheses": {
+            n: [{"id": str(i), "mean": round(float(row["mean"]), 4),
+                 "p_predicted": round(float(row["p_predicted"]), 3)}
+                for i, row in tables[f"structural_hypotheses_{slug(n)}"].iterrows()]
+            for n, r in runs.items() if is_strategic(r.spec)},
         "ok": all(r["convergence"]["ok"] for r in numbers_runs.values())
         and all(v["ok"] for r in numbers_runs.values() for v in r["loo"].values()),
     }
@@ -183,6 +234,9 @@ def _model_section(runs: dict[str, FitResult], tables: dict, figures: dict) -> S
             seen.add(r.spec.hash())
             s.text(f"Spec '{r.spec.name}' ({r.spec.hash()}): {r.spec.description}")
             key = f"spec_{slug(r.spec.name)}_{r.spec.hash()[:6]}"
+            if is_strategic(r.spec):
+                _strategic_spec_tables(r.spec, key, s, tables)
+                continue
             tables[key] = pd.DataFrame(
                 [{"outcome": o.name, "column": o.column, "family": o.family,
                   "terms": ", ".join(o.terms), "exposure": o.exposure or ""}
@@ -243,9 +297,13 @@ def _convergence_section(runs: dict[str, FitResult], tables: dict,
                 "chain (logp_gap_sds: how far the chain's median log density sits below the "
                 "best chain's, in within-chain sds).")
     name, primary = next(iter(runs.items()))
-    figures["rank"] = fg.rank_figure(primary)
+    if primary.idata["posterior"].sizes["chain"] > 1:
+        figures["rank"] = fg.rank_figure(primary)
+        s.figure("rank", f"Run '{name}': rank-ECDF plots of intercepts and ally sds.")
+    else:
+        s.text(f"Skipped the rank-ECDF plots: run '{name}' has one chain, and they compare "
+               "chains.")
     figures["energy"] = fg.energy_figure(primary)
-    s.figure("rank", f"Run '{name}': rank-ECDF plots of intercepts and ally sds.")
     s.figure("energy", f"Run '{name}': energy distributions and BFMI per chain.")
     return s, numbers
 
@@ -315,14 +373,27 @@ def _loo_section(runs: dict[str, FitResult], tables: dict, figures: dict,
 
 def _hypotheses_section(runs: dict[str, FitResult], tables: dict, figures: dict,
                         hypotheses: Sequence[Any] | None) -> tuple[Section, pd.DataFrame]:
-    table = dc.hypotheses_table(runs, hypotheses)
+    reduced = {n: r for n, r in runs.items() if not is_strategic(r.spec)}
+    strategic = {n: r for n, r in runs.items() if is_strategic(r.spec)}
+    table = (dc.hypotheses_table(reduced, hypotheses) if reduced
+             else pd.DataFrame(columns=["id", "coefficient", "sign", "statement"]))
     tables["hypotheses"] = table.set_index("id")
     s = Section("hypotheses", "Theory hypotheses",
                 "Look for posterior probabilities of the predicted sign near 1 (support) or "
                 "near 0 (contradiction), and whether they hold under every prior set; "
-                f"{len(table)} hypotheses map to a coefficient of the fitted model(s).",
-                None)
-    if table.empty:
+                f"{len(table)} hypotheses map to a coefficient of the fitted model(s)"
+                + (f", and the structural hypotheses are tested on {len(strategic)} strategic "
+                   "run(s)." if strategic else "."), None)
+    for name, r in strategic.items():
+        key = f"structural_hypotheses_{slug(name)}"
+        tables[key] = structural_hypotheses(r.spec, r.idata["posterior"]).set_index("id")
+        s.table(key, f"Run '{name}' (strategic): the structural hypotheses as contrasts of the "
+                     "re-solved game at the average ally-year; mean and "
+                     f"{CI_PROB:.0%} interval of the contrast, p_predicted = P(contrast > 0).")
+    if not reduced:
+        s.text("Skipped the reduced-form hypotheses: every run is strategic, with no "
+               "regression coefficients to sign.")
+    elif table.empty:
         s.text("No theory hypothesis maps to a coefficient of these runs.")
     else:
         s.table("hypotheses", "P(sign): share of posterior draws with the predicted sign.")
@@ -330,7 +401,7 @@ def _hypotheses_section(runs: dict[str, FitResult], tables: dict, figures: dict,
         if fig is not None:
             figures["hypotheses"] = fig
             s.figure("hypotheses")
-    sens = dc.prior_sensitivity(runs)
+    sens = dc.prior_sensitivity(reduced) if reduced else pd.DataFrame()
     if not sens.empty:
         tables["prior_sensitivity"] = sens.set_index(["spec", "parameter"])
         n_sens = int(sens["sensitive"].sum())
@@ -338,7 +409,7 @@ def _hypotheses_section(runs: dict[str, FitResult], tables: dict, figures: dict,
                                      f"posterior-sd units of the reference; {n_sens} parameter(s)"
                                      f" move more than {dc.SENSITIVE_SD} sd.")
     else:
-        s.text("Prior sensitivity needs one spec fitted under two or more prior sets "
+        s.text("Prior sensitivity needs one reduced-form spec fitted under two or more prior sets "
                "(weak, theory, skeptical); pass those runs together.")
     return s, table
 
@@ -474,6 +545,24 @@ def _scenario_section(scenarios: Sequence[Any], tables: dict, figures: dict) -> 
             fkey = f"{key}_{slug(str(fig_name))}"
             figures[fkey] = fig
             s.figure(fkey, f"Scenario '{name}': {fig_name}.")
+    return s
+
+
+def _comparison_section(runs: dict[str, FitResult],
+                        comparisons: Mapping[str, Mapping[str, Any]], tables: dict) -> Section:
+    kinds = {"structural" if is_strategic(r.spec) else "reduced form" for r in runs.values()}
+    s = Section("comparison", "Reduced form and structural, beside what happened",
+                "Look at whether each fit predicts the direction of what happened and whether "
+                "the reduced-form and structural answers agree; the fits here are "
+                f"{' and '.join(sorted(kinds))}.", None)
+    for i, (name, results) in enumerate(comparisons.items()):
+        key = f"comparison_{i + 1}_{slug(name)}"
+        first = next(iter(results.values()))
+        tables[key] = comparison_table(results, runs)
+        s.table(key, comparison_caption(first.scenario))
+    if kinds == {"structural"} or kinds == {"reduced form"}:
+        s.text("Only " + next(iter(kinds)) + " fits were given: pass a joint and a strategic "
+               "run together to set the two answers side by side.")
     return s
 
 

@@ -21,6 +21,13 @@ A scenario is a TOML file (presets in ``models/scenarios/``)::
     [interventions.threat]
     delta = 0.5
 
+    [history]                 # optional: what happened, for the report's comparison
+    ally = "ROK"              # the ally the facts are about
+    spending = "..."          # its military spending in the episode
+    exit = "..."              # its exit pursuit (e.g. nuclear hedging)
+    troops = "..."            # what the patron actually did
+    sources = "..."           # where the facts come from
+
 With ``phase_in = p`` the intervened value in year :math:`t` is
 :math:`x + w_t (x^\ast - x)` with :math:`w_t = \min(1, (t - \text{start} + 1)/p)`,
 :math:`x` the factual value and :math:`x^\ast` the fully intervened value.
@@ -53,7 +60,9 @@ UNITS: dict[str, str] = {
     "threat": "threat index",
 }
 _TOP_KEYS = ("schema_version", "name", "description", "allies", "start", "horizon",
-             "interventions")
+             "interventions", "history")
+#: keys of a scenario's optional ``[history]`` table: what happened in the episode
+HISTORY_KEYS = ("ally", "spending", "exit", "troops", "sources")
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class Scenario:
     horizon: int | None
     interventions: tuple[Intervention, ...]
     source: str = "inline"
+    #: ``[history]`` as (key, text) pairs in :data:`HISTORY_KEYS` order; empty if none
+    history: tuple[tuple[str, str], ...] = ()
 
     def with_allies(self, allies: list[str] | tuple[str, ...]) -> Scenario:
         """The same scenario for other allies (codes or groups)."""
@@ -134,6 +145,8 @@ class Scenario:
                                                  for i in self.interventions}}
         if self.horizon is not None:
             raw["horizon"] = self.horizon
+        if self.history:
+            raw["history"] = dict(self.history)
         return raw
 
 
@@ -237,7 +250,29 @@ def parse_scenario(raw: dict[str, Any], *, where: str = "scenario") -> Scenario:
         interventions.append(_intervention(variable, spec, where))
     return Scenario(name=name.strip(), description=description.strip(),
                     allies=tuple(a.strip() for a in allies), start=start, horizon=horizon,
-                    interventions=tuple(interventions), source=where)
+                    interventions=tuple(interventions), source=where,
+                    history=_history(raw.get("history"), where))
+
+
+def _history(block: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """Validate the optional ``[history]`` table: non-empty strings, ``ally`` required."""
+    if block is None:
+        return ()
+    if not isinstance(block, dict):
+        raise ScenarioError(f"{where}: [history] must be a table of texts, e.g. "
+                            "history = { ally = \"ROK\", spending = \"...\" }")
+    unknown = sorted(str(k) for k in set(block) - set(HISTORY_KEYS))
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key(s) {', '.join(unknown)} in [history]; "
+                            f"valid: {', '.join(HISTORY_KEYS)}" + _hint(unknown[0], HISTORY_KEYS))
+    if "ally" not in block:
+        raise ScenarioError(f"{where}: [history] needs 'ally', the ally code the facts are "
+                            "about (e.g. ally = \"ROK\")")
+    for key, text in block.items():
+        if not isinstance(text, str) or not text.strip():
+            raise ScenarioError(f"{where}: history.{key} must be a non-empty string, "
+                                f"got {text!r}")
+    return tuple((k, " ".join(block[k].split())) for k in HISTORY_KEYS if k in block)
 
 
 def _intervention(variable: str, spec: dict[str, Any], where: str) -> Intervention:

@@ -102,6 +102,14 @@ class StrategicSpec:
         """Names of the outcomes, in order."""
         return tuple(o.name for o in self.outcomes)
 
+    def outcome(self, name: str) -> StrategicOutcome:
+        """The outcome called ``name`` (as :meth:`bayes_alliance.models.spec.ModelSpec.outcome`)."""
+        for o in self.outcomes:
+            if o.name == name:
+                return o
+        raise SpecError(f"spec '{self.name}' has no outcome '{name}'; "
+                        f"outcomes: {', '.join(self.outcome_names)}")
+
     def transform(self, covariate: str) -> str:
         """Transform applied to ``covariate`` before standardising."""
         return dict(self.transforms).get(covariate, "identity")
