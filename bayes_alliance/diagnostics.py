@@ -186,10 +186,12 @@ def psis_loo(idata: Any, var_name: str) -> Any:
 
 
 def loo_results(result: FitResult) -> dict[str, Any]:
-    """PSIS-LOO of each outcome: ``{outcome: ELPDData}`` (see :func:`psis_loo`)."""
+    """PSIS-LOO of each outcome and indicator: ``{name: ELPDData}`` (see :func:`psis_loo`)."""
     require_groups(result, ("posterior", "log_likelihood"))
-    return {outcome: psis_loo(result.idata, outcome) for outcome in result.spec.outcome_names
-            if outcome in result.idata["log_likelihood"]}
+    names = (*result.spec.outcome_names,
+             *(i.name for i in getattr(result.spec, "indicators", ())))
+    return {name: psis_loo(result.idata, name) for name in names
+            if name in result.idata["log_likelihood"]}
 
 
 def loo_table(result: FitResult, loos: dict[str, Any] | None = None) -> pd.DataFrame:

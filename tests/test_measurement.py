@@ -261,3 +261,18 @@ def test_readme_fits_table_is_the_committed_one():
         encoding="utf-8")
     assert f"<!-- measurement:fits -->\n{table}<!-- /measurement:fits -->" in readme, (
         "README's measurement fits table differs from reports/validation/measurement/fits.md")
+
+
+@pytest.mark.slow
+def test_loo_and_comparison_cover_the_indicators(skeleton):
+    """A report compares runs on every likelihood, the indicators' included (no KeyError)."""
+    from bayes_alliance.diagnostics import loo_results
+    from bayes_alliance.diagnostics_compare import compare_table
+
+    spec = load_spec(_spec([GARRISON, VISITS]))
+    frame, _ = AllianceModel.from_spec(spec, skeleton).simulate({}, seed=6)
+    fit = fit_model(AllianceModel.from_spec(spec, frame), draws=60, tune=100, chains=2,
+                    random_seed=2, prior_draws=0)
+    assert set(loo_results(fit)) == {"reassure", "milex", "garrison", "visits"}
+    table = compare_table({"a": fit, "b": fit})
+    assert {"garrison", "visits"} <= set(table["outcome"])
