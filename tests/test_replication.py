@@ -29,6 +29,8 @@ from bayes_alliance.results import FitResult
 from bayes_alliance.theory import EMPIRICAL_HYPOTHESES, HYPOTHESES, REGISTRY, check_hypotheses
 
 runner = CliRunner()
+#: a two-outcome spec (statements and spending) small enough for end-to-end runs
+MINI_SPEC = Path(__file__).parent / "fixtures" / "mini_spec.toml"
 TINY = ["ROK", "JPN", "GFR", "UKG", "TUR", "NOR"]
 
 
@@ -299,30 +301,12 @@ def test_readme_table_is_the_committed_replication_output() -> None:
         "`bayes-alliance replicate`")
 
 
-MINI_SPEC = """
-schema_version = 1
-name = "mini"
-priors = "weak"
-[ally_effects]
-correlated = false
-[[outcomes]]
-name = "reassure"
-column = "reassure"
-family = "negative_binomial"
-exposure = "exposure"
-terms = ["exit_capacity", "threat"]
-[[outcomes]]
-name = "milex"
-column = "milex_gdp"
-family = "lognormal_t"
-terms = ["threat", "reassurance"]
-"""
 
 
 def _staged_config(tmp_path: Path, panel: Path) -> Path:
     """One run of a two-outcome spec, plus a one-cell grid and a time split: all tiny."""
     spec = tmp_path / "mini.toml"
-    spec.write_text(MINI_SPEC, encoding="utf-8")
+    spec.write_text(MINI_SPEC.read_text(encoding="utf-8"), encoding="utf-8")
     grid = tmp_path / "grid.toml"
     grid.write_text(f"""
 name = "tinygrid"

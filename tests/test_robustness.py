@@ -41,25 +41,9 @@ from bayes_alliance.robustness import (
 from bayes_alliance.validation.fakedata import fake_data_check
 
 runner = CliRunner()
+#: a two-outcome spec (statements and spending) small enough for end-to-end runs
+MINI_SPEC = Path(__file__).parent / "fixtures" / "mini_spec.toml"
 TINY = ["ROK", "JPN", "GFR", "UKG", "TUR", "NOR"]
-MINI_SPEC = """
-schema_version = 1
-name = "mini"
-priors = "weak"
-[ally_effects]
-correlated = false
-[[outcomes]]
-name = "reassure"
-column = "reassure"
-family = "negative_binomial"
-exposure = "exposure"
-terms = ["exit_capacity", "threat"]
-[[outcomes]]
-name = "milex"
-column = "milex_gdp"
-family = "lognormal_t"
-terms = ["threat", "reassurance"]
-"""
 
 
 # ---------------------------------------------------------------- all_covariates
@@ -269,7 +253,7 @@ def tiny_grid(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("grid")
     frame = ba.load_panel("real").frame
     frame[frame.ally.isin(TINY) & (frame.year >= 1985)].to_csv(root / "panel.csv", index=False)
-    (root / "mini.toml").write_text(MINI_SPEC, encoding="utf-8")
+    (root / "mini.toml").write_text(MINI_SPEC.read_text(encoding="utf-8"), encoding="utf-8")
     (root / "grid.toml").write_text(f"""
 name = "tiny"
 out = "{(root / 'out').as_posix()}"
