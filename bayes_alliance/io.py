@@ -1,4 +1,4 @@
-"""Safe output: atomic writing, what ``--force`` may replace, and content hashes.
+"""Safe output: atomic writing, what ``--force`` may replace, content hashes, Markdown tables.
 
 A file or folder appears whole or not at all (written to a temporary sibling,
 then renamed). ``--force`` means the same in every command: replace what the
@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -181,6 +182,20 @@ def replace_dir(tmp: Path, out_dir: Path, *, kind: str, force: bool) -> None:
 
 
 _HASHED: dict[tuple[str, int, int], str] = {}
+
+
+def markdown_table(frame: Any) -> str:
+    """A pandas DataFrame as a GitHub Markdown table, cells as their ``str`` (``|`` escaped).
+
+    The index is not written; format numbers before calling.
+    """
+    def row(cells: Iterable[Any]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ")
+                                 for c in cells) + " |"
+
+    lines = [row(frame.columns), "|" + "---|" * len(frame.columns)]
+    lines += [row(r) for r in frame.itertuples(index=False)]
+    return "\n".join(lines)
 
 
 def sha256_prefix(path: Path, size: int | None = None) -> str:

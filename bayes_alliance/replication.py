@@ -63,7 +63,7 @@ NOT_RUN = "not run"
 #: the evidence columns of the hypotheses table, filled by the stages
 EVIDENCE = ("verdict", "robustness", "out of sample")
 _TOP_KEYS = {"schema_version", "name", "description", "panel", "out", "runs_dir", "settings",
-             "runs", "robustness", "out_of_sample"}
+             "runs", "robustness", "out_of_sample", "scenarios"}
 #: ``[robustness]``: the grid, and overrides of its sampler settings (None: the grid's own)
 _ROBUSTNESS = {"grid": "real", "draws": None, "tune": None, "chains": None, "workers": None,
                "fake_data": True}
@@ -71,6 +71,9 @@ _ROBUSTNESS = {"grid": "real", "draws": None, "tune": None, "chains": None, "wor
 _OUT_OF_SAMPLE = {"spec": "joint-real", "priors": "theory", "splits": ["time", "loao", "cases"],
                   "last_train_year": 1989, "folds": 3, "separate": True, "draws": 300,
                   "tune": 300, "chains": 2, "target_accept": 0.9, "seed": 1, "workers": 1}
+#: ``[scenarios]``: the scenario presets (or TOML paths) and the runs they are asked of
+#: (None: every run)
+_SCENARIOS = {"names": [], "runs": None}
 _SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "sampler": "nutpie",
              "target_accept": 0.9, "prior_draws": 1000}
 _RUN_KEYS = {"spec", "priors", "seed", "name", "init"}
@@ -103,9 +106,10 @@ class ReplicationConfig:
         ``prior_draws`` (draws from the prior for the prior-only sign probability).
     runs
         The fits, in order.
-    robustness, out_of_sample
-        The ``[robustness]`` and ``[out_of_sample]`` stage tables, defaults
-        filled in (None: the stage is not declared and is skipped).
+    robustness, out_of_sample, scenarios
+        The ``[robustness]``, ``[out_of_sample]`` and ``[scenarios]`` stage
+        tables, defaults filled in (None: the stage is not declared and is
+        skipped).
     """
 
     name: str
@@ -118,6 +122,7 @@ class ReplicationConfig:
     source: str = ""
     robustness: dict[str, Any] | None = None
     out_of_sample: dict[str, Any] | None = None
+    scenarios: dict[str, Any] | None = None
 
 
 def table_with_defaults(given: Any, defaults: dict[str, Any], name: str,
@@ -194,6 +199,28 @@ def _stages(raw: dict[str, Any], where: str
     return rob, oos
 
 
+def _scenario_stage(raw: dict[str, Any], where: str, runs: list[str]) -> dict[str, Any] | None:
+    """The ``[scenarios]`` table (None when absent), checked against the declared runs."""
+    if "scenarios" not in raw:
+        return None
+    st = table_with_defaults(raw["scenarios"], _SCENARIOS, "scenarios", where)
+    names = st["names"]
+    if (not isinstance(names, list) or not names
+            or not all(isinstance(x, str) for x in names)):
+        raise ReplicationError(f"{where} [scenarios]: names must be a non-empty list of "
+                               f"scenario presets or TOML paths, got {names!r}")
+    if st["runs"] is None:
+        st["runs"] = list(runs)
+    if not isinstance(st["runs"], list) or not st["runs"]:
+        raise ReplicationError(f"{where} [scenarios]: runs must be a non-empty list of run "
+                               f"names, got {st['runs']!r}")
+    unknown = [r for r in st["runs"] if r not in runs]
+    if unknown:
+        raise ReplicationError(f"{where} [scenarios]: unknown run(s) {unknown}; declared "
+                               f"runs: {runs}")
+    return st
+
+
 def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationConfig:
     """Read and validate a replication config (shipped name or path).
 
@@ -234,11 +261,13 @@ def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationC
         raise ReplicationError(f"{where}: run names must be unique, got {names}; give each "
                                "run a `name`")
     robustness, out_of_sample = _stages(raw, where)
+    scenarios = _scenario_stage(raw, where, names)
     return ReplicationConfig(
         name=str(raw.get("name", path.stem)), description=str(raw.get("description", "")),
         panel=str(raw.get("panel", "real")), out=Path(raw.get("out", "reports/replication")),
         runs_dir=Path(raw.get("runs_dir", "runs/replication")), settings=settings,
-        runs=tuple(runs), source=where, robustness=robustness, out_of_sample=out_of_sample)
+        runs=tuple(runs), source=where, robustness=robustness, out_of_sample=out_of_sample,
+        scenarios=scenarios)
 
 
 def _digest(obj: Any) -> str:

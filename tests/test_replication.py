@@ -122,6 +122,9 @@ def test_spec_with_an_optional_covariate_the_panel_lacks_is_a_spec_error() -> No
     ("[robustness]\ndraws = 0", None, "draws must be a positive integer"),
     ('[out_of_sample]\nsplits = "time"', None, "splits must be a non-empty list"),
     ('[out_of_sample]\nseparate = "yes"', None, "separate true or false"),
+    ("[scenarios]\nnames = []", None, "names must be a non-empty list"),
+    ('[scenarios]\nnames = ["nixon-1971-korea"]\nruns = ["nope"]', None,
+     "unknown run\\(s\\) \\['nope'\\]"),
 ])
 def test_bad_config_names_the_key(tmp_path: Path, extra: str, runs: str | None,
                                   match: str) -> None:
@@ -154,6 +157,9 @@ def test_shipped_config_declares_the_standard_runs() -> None:
     assert cfg.robustness is not None and cfg.robustness["grid"] == "real"
     assert cfg.out_of_sample is not None
     assert cfg.out_of_sample["splits"] == ["time", "loao", "cases"]
+    assert cfg.scenarios is not None
+    assert cfg.scenarios["names"] == ["nixon-1971-korea", "carter-1977-korea"]
+    assert set(cfg.scenarios["runs"]) <= {r.name for r in cfg.runs}
     assert {(r.spec, r.priors) for r in cfg.runs} == {
         ("joint-real", "theory"), ("joint-real", "weak"), ("joint-real-time", "theory"),
         ("joint-real-measured", "theory"), ("joint-real-measured", "weak")}
@@ -325,6 +331,19 @@ spec = "{spec.as_posix()}"
 name = "tiny"
 panel = "{panel.as_posix()}"
 """, encoding="utf-8")
+    scenario = tmp_path / "calm.toml"
+    scenario.write_text("""
+name = "calm"
+description = "Threat falls by one index unit for South Korea and Japan, 1990-1994."
+allies = ["ROK", "JPN"]
+start = 1990
+horizon = 5
+[interventions.threat]
+delta = -1.0
+[history]
+ally = "ROK"
+spending = "Nothing happened: a test episode."
+""", encoding="utf-8")
     path = tmp_path / "staged.toml"
     path.write_text(f"""
 name = "staged"
@@ -355,6 +374,8 @@ separate = false
 draws = 30
 tune = 30
 chains = 1
+[scenarios]
+names = ["{scenario.as_posix()}"]
 """, encoding="utf-8")
     return path
 
@@ -378,7 +399,8 @@ def test_replicate_runs_the_declared_stages_end_to_end(tmp_path: Path,
     out = tmp_path / "out"
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     stages = summary["stages"]
-    assert [stages[k]["status"] for k in ("fits", "robustness", "out_of_sample")] == ["run"] * 3
+    assert [stages[k]["status"] for k in ("fits", "robustness", "out_of_sample", "scenarios")
+            ] == ["run"] * 4
     assert all(stages[k]["wall_seconds"] > 0 for k in stages)
     assert stages["robustness"]["settings"]["draws"] == 30       # the stage's cheaper grid
     assert (stages["robustness"]["fitted"], stages["robustness"]["reused"]) == (1, 0)
@@ -412,6 +434,21 @@ def test_replicate_runs_the_declared_stages_end_to_end(tmp_path: Path,
                                                   "beta[milex, threat]",
                                                   "beta[milex, reassurance]",
                                                   "beta[reassure, threat]"}
+    # ... and reach the scenario's drivers, saved with its result and set out in scenarios.md
+    assert stages["scenarios"]["identification"] == "robustness stage"
+    drivers = pd.read_csv(out / "scenarios" / "calm" / "weak" / "drivers.csv")
+    assert set(drivers["coefficient"]) == {"beta[milex, threat]", "beta[reassure, threat]",
+                                           "beta[milex, reassurance]"}
+    for d in drivers.itertuples():
+        assert d.identification == grid["identification_labels"][d.coefficient]
+    page = (out / "scenarios" / "scenarios.md").read_text(encoding="utf-8")
+    assert "### calm" in page and "Nothing happened: a test episode." in page
+    effect = pd.read_csv(out / "scenarios" / "calm" / "weak" / "summary.csv")
+    row = effect[(effect.outcome == "milex") & (effect.ally == "ROK")
+                 & (effect.year.astype(str) == "all")].iloc[0]
+    assert f"{row.effect_mean:#.3g} [{row.effect_lo:#.3g}, {row.effect_hi:#.3g}]" in page
+    for d in drivers.itertuples():
+        assert f"| `{d.coefficient}` | {d.channel} | {d.mean:+.2f} [" in page
 
     # resumable: the run and the grid cell are reused, the out-of-sample fit comes from cache
     cached = sorted((tmp_path / "runs" / "out_of_sample").iterdir())

@@ -20,18 +20,22 @@ def replicate(
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
     verbose: bool = typer.Option(False, "--verbose", help="Show PyMC's log lines."),
     skip: list[str] = typer.Option([], "--skip", help="A declared stage not to run this time "
-                                                      "('robustness' or 'out_of_sample'; "
-                                                      "repeatable): its columns say 'not run'."),
+                                                      "('robustness', 'out_of_sample' or "
+                                                      "'scenarios'; repeatable): its columns "
+                                                      "say 'not run'."),
 ) -> None:
     """Fit (or reuse) the declared runs and stages; write the hypotheses table and README table.
 
     Stages (each only when the config declares it): the fits, the robustness
-    grid ([robustness]) and the out-of-sample checks ([out_of_sample]). Fits
+    grid ([robustness]), the out-of-sample checks ([out_of_sample]) and the
+    withdrawal scenarios on the fits, their drivers labelled by the grid's
+    identification verdicts ([scenarios]). Fits
     whose saved file matches the spec, prior set, panel, seed and settings are
     reused, so an interrupted replication resumes where it stopped. The table
     gives per hypothesis the grid's verdict, the robustness and the
     out-of-sample evidence ("not run" for a stage the config lacks).
     """
+    from bayes_alliance.pipeline import STAGES
     from bayes_alliance.pipeline import replicate as run_replication
     from bayes_alliance.replication import load_config
 
@@ -50,8 +54,7 @@ def replicate(
     for name, stage in summary["stages"].items():
         typer.echo(f"stage {name}: {stage['status']}"
                    + (f" ({stage['wall_seconds']} s)" if "wall_seconds" in stage else ""))
-    written = [key for key in ("robustness", "out_of_sample")
-               if summary["stages"][key]["status"] == "run"]
+    written = [key for key in STAGES if summary["stages"][key]["status"] == "run"]
     typer.echo(f"wrote {out}/hypotheses.md, hypotheses.csv, summary.json, runs/"
                + "".join(f", {key}/" for key in written)
                + ("" if no_readme else f"; updated {readme}"))

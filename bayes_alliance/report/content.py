@@ -23,8 +23,8 @@ from bayes_alliance.convergence import describe_restarts
 from bayes_alliance.models.spec import IndicatorSpec
 from bayes_alliance.models.strategic.hypotheses import structural_hypotheses
 from bayes_alliance.models.strategic.spec import is_strategic
-from bayes_alliance.report.comparison import caption as comparison_caption
-from bayes_alliance.report.comparison import comparison_table
+from bayes_alliance.scenarios.comparison import caption as comparison_caption
+from bayes_alliance.scenarios.comparison import comparison_table
 from bayes_alliance.scenarios.drivers import BASIS as DRIVER_BASIS
 from bayes_alliance.theory.plots import plot_statics
 from bayes_alliance.validation.measurement import information_shares
@@ -147,7 +147,7 @@ def build_content(runs: dict[str, FitResult], *, scenarios: Sequence[Any] | None
     strategic run (:mod:`bayes_alliance.models.strategic`) adds its structural
     hypotheses; sections that do not apply to it say so in one line.
     ``comparisons`` maps a scenario with a history to ``{run name: its
-    result on that run}`` (:mod:`bayes_alliance.report.comparison`).
+    result on that run}`` (:mod:`bayes_alliance.scenarios.comparison`).
     """
     name, primary = next(iter(runs.items()))
     tables: dict[str, pd.DataFrame] = {}
