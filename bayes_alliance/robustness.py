@@ -12,8 +12,10 @@ A grid file (``models/robustness/<name>.toml``, or any path) declares:
 * ``[settings]``: the sampler settings of
   :func:`bayes_alliance.replication.check_settings`; ``seed`` (each cell's seed
   is ``seed`` plus a number derived from the cell's name, so it does not change
-  when the grid grows) and ``workers`` (Dask worker processes; each runs its
-  cell's chains in parallel, so the grid uses up to ``workers x chains`` cores);
+  when the grid grows), ``workers`` (Dask worker processes; each runs its
+  cell's chains in parallel, so the grid uses up to ``workers x chains`` cores)
+  and ``init`` (the chains' start in every cell, ``"default"`` or ``"mode"``:
+  :func:`bayes_alliance.fit.fit_model`);
 * ``[identification]`` (optional): ``specs`` (names from ``[[specs]]``),
   ``priors`` and ``panel``: for each such spec, the refits of
   :func:`bayes_alliance.identification.relaxations` under that prior set;
@@ -88,6 +90,7 @@ import xarray as xr
 
 from bayes_alliance.constants import RHAT_MAX
 from bayes_alliance.errors import ConvergenceWarning, ReplicationError
+from bayes_alliance.fit import INITS
 from bayes_alliance.identification import (
     Relaxation,
     identification_frame,
@@ -148,6 +151,7 @@ class Cell:
     panel: str
     seed: int
     relaxation: str = ""  # label of the identification refit ("" for a grid cell)
+    init: str = "default"  # the chains' start (bayes_alliance.fit.INITS)
 
 
 @dataclass(frozen=True)
@@ -228,17 +232,21 @@ def _panels(raw: dict[str, Any], where: str) -> dict[str, str]:
     return out
 
 
-def _settings(raw: dict[str, Any], where: str) -> tuple[dict[str, Any], int, int]:
-    given = raw.get("settings", {})
-    if not isinstance(given, dict):
-        raise ReplicationError(f"{where}: [settings] must be a table, got {given!r}")
+def _settings(raw: dict[str, Any], where: str) -> tuple[dict[str, Any], int, int, str]:
+    given = dict(raw.get("settings", {})) if isinstance(raw.get("settings", {}), dict) else None
+    if given is None:
+        raise ReplicationError(f"{where}: [settings] must be a table, got {raw['settings']!r}")
+    init = given.pop("init", "default")
+    if init not in INITS:
+        raise ReplicationError(f"{where} [settings]: init must be one of {list(INITS)}, "
+                               f"got {init!r}")
     own = {**_GRID_SETTINGS, **{k: given[k] for k in _GRID_SETTINGS if k in given}}
     for key, value in own.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ReplicationError(f"{where} [settings]: {key} must be a positive integer, "
                                    f"got {value!r}")
     sampler = check_settings({k: v for k, v in given.items() if k not in _GRID_SETTINGS}, where)
-    return sampler, own["seed"], own["workers"]
+    return sampler, own["seed"], own["workers"], init
 
 
 def load_grid(grid: str | os.PathLike[str] = DEFAULT_GRID) -> Grid:
@@ -264,13 +272,14 @@ def load_grid(grid: str | os.PathLike[str] = DEFAULT_GRID) -> Grid:
     for p in priors:
         _name(p, f"{where}: prior set name")
     specs, panels = _specs(raw, where), _panels(raw, where)
-    settings, seed, workers = _settings(raw, where)
+    settings, seed, workers, init = _settings(raw, where)
     cells = []
     for s_name, spec in specs.items():
         for p in priors:
             for v_name, panel in panels.items():
                 name = f"{s_name}-{p}-{v_name}"
-                cells.append(Cell(name, s_name, spec, p, v_name, panel, _seed(seed, name)))
+                cells.append(Cell(name, s_name, spec, p, v_name, panel, _seed(seed, name),
+                                  init=init))
     pairs = []
     ident = raw.get("identification")
     if ident is not None:
@@ -296,7 +305,8 @@ def load_grid(grid: str | os.PathLike[str] = DEFAULT_GRID) -> Grid:
             for r in relaxations(specs[s_name]):
                 name = f"{base}-relax-{r.label}"
                 cells.append(Cell(name, s_name, _relaxed(r, s_name), prior, panel_name,
-                                  panels[panel_name], _seed(seed, name), relaxation=r.label))
+                                  panels[panel_name], _seed(seed, name), relaxation=r.label,
+                                  init=init))
                 pairs.append((base, name))
     return Grid(name=str(raw.get("name", path.stem)), description=str(raw.get("description", "")),
                 out=Path(raw.get("out", "reports/robustness")),
@@ -359,7 +369,8 @@ def fit_cell(cell: Cell, settings: dict[str, Any], runs_dir: Path) -> dict[str, 
     t0 = time.perf_counter()
     lines: list[str] = []
     model = AllianceModel.from_spec(cell.spec, cell.panel, cell.priors)
-    run = Run(name=cell.name, spec=cell.spec_name, priors=cell.priors, seed=cell.seed)
+    run = Run(name=cell.name, spec=cell.spec_name, priors=cell.priors, seed=cell.seed,
+              init=cell.init)
     with warnings.catch_warnings():  # the summary reports each cell's diagnostics
         warnings.simplefilter("ignore", ConvergenceWarning)
         _, status = fit_or_reuse(model, run, settings, runs_dir / f"{cell.name}.nc",
@@ -719,7 +730,8 @@ def run_grid(grid: str | os.PathLike[str] = DEFAULT_GRID, *, scheduler: str | No
         "cells": [{"name": c.name, "spec": c.spec_name, "spec_hash": results[c.name].spec.hash(),
                    "priors": c.priors, "panel": c.panel_name,
                    "panel_hash": panel_hash(results[c.name].panel.frame), "seed": c.seed,
-                   "relaxation": c.relaxation, "status": status[c.name]["status"],
+                   "relaxation": c.relaxation, "init": c.init,
+                   "status": status[c.name]["status"],
                    "seconds": status[c.name]["seconds"],
                    "diagnostics": results[c.name].diagnostics().to_dict()}
                   for c in cfg.cells],

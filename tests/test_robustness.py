@@ -207,6 +207,7 @@ def test_shipped_grid_declares_the_issue_grid() -> None:
     cell = next(c for c in grid.cells if c.name == "joint-real-all-weak-real")
     assert spec_exclusions(cell.spec) == {"milex": (), "intervene": (), "exit": ()}
     assert len({c.seed for c in grid.cells}) == len(grid.cells)
+    assert {c.init for c in grid.cells} == {"mode"}               # every chain at the main mode
 
 
 GOOD = """
@@ -227,6 +228,7 @@ spec = "joint-real"
     (GOOD + "[settings]\nworkers = 0\n", "workers must be a positive integer"),
     (GOOD + "[settings]\ndraws = -3\n", "draws must be a positive integer"),
     (GOOD + "[settings]\ncolour = 1\n", r"\[settings\]: unknown key"),
+    (GOOD + '[settings]\ninit = "best"\n', r"init must be one of \['default', 'mode'\]"),
     (GOOD + '[identification]\nspecs = ["b"]\n', "not among the \\[\\[specs\\]\\] names"),
     (GOOD + '[identification]\npriors = "theory"\n', "must be among the grid's priors"),
     (GOOD.replace('spec = "joint-real"', 'spec = "jiont"'), "did you mean 'joint'"),
@@ -266,6 +268,7 @@ chains = 2
 prior_draws = 300
 sampler = "pymc"
 workers = 2
+init = "mode"
 [[specs]]
 name = "mini"
 spec = "{(root / 'mini.toml').as_posix()}"
@@ -293,11 +296,13 @@ def test_grid_runs_end_to_end_on_dask_and_resumes(tiny_grid: Path) -> None:
     names = ["mini-theory-tiny", "mini-weak-tiny", "mini-weak-tiny-relax-milex+exit_capacity"]
     assert [c["name"] for c in summary["cells"]] == names
     assert [c["status"] for c in summary["cells"]] == ["fitted"] * 3
+    assert [c["init"] for c in summary["cells"]] == ["mode"] * 3
     assert sorted(p.name for p in runs.iterdir()) == sorted(f"{n}.nc" for n in names)
 
     # every fit carries the log prior of the top-level parameters on the log-likelihood draws
     fit = FitResult.load(runs / "mini-weak-tiny.nc")
     assert set(fit.idata["log_prior"].data_vars) >= {"intercept", "beta_milex", "sd_ally"}
+    assert fit.info["init"]["kind"] == "mode"                     # the grid's start reached it
     assert "z_ally" not in fit.idata["log_prior"].data_vars
     assert (fit.idata["log_prior"]["draw"].to_numpy()
             == fit.idata["log_likelihood"]["draw"].to_numpy()).all()
