@@ -24,6 +24,11 @@ order, each resumable:
    (:func:`~bayes_alliance.scenarios.comparison.comparison_table`) and lists the
    coefficients each prediction rests on with their labels.
 
+The robustness and out-of-sample stages store their key in their committed
+output folder and reuse that output while the key holds
+(:mod:`bayes_alliance.stage_cache`): a replication in a fresh checkout refits
+the runs but not a grid whose inputs are unchanged.
+
 The hypotheses table then gets, per hypothesis, the grid's overall verdict
 (the rules live in :mod:`bayes_alliance.robustness` only), the grid evidence
 (:func:`~bayes_alliance.robustness.hypothesis_evidence`) and the held-out
@@ -36,10 +41,12 @@ stage's status and wall time.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -62,18 +69,41 @@ from bayes_alliance.robustness import run_grid
 from bayes_alliance.scenarios import run_scenario
 from bayes_alliance.scenarios.comparison import caption, comparison_table
 from bayes_alliance.scenarios.drivers import IDENTIFICATION_LABELS, drivers_note
+from bayes_alliance.stage_cache import (
+    committed_stage,
+    out_of_sample_key,
+    robustness_key,
+    write_stage,
+)
 from bayes_alliance.validation.out_of_sample import SPLITS, outcome_evidence, run_oos
+
+
+def _reused(folder: Path, key: dict[str, Any], name: str, log: Callable[[str], None]
+            ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The committed record and ``summary.json`` of stage ``name`` if its key still holds."""
+    record, why = committed_stage(folder, key)
+    if record is None:
+        log(f"{name}: running ({why})")
+        return None
+    log(f"{name}: reusing the committed output in {folder} (inputs unchanged)")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return {**record, "status": "reused"}, summary
 
 
 def _robustness(cfg: ReplicationConfig, st: dict[str, Any], log: Callable[[str], None]
                 ) -> tuple[dict[str, Any], dict[str, dict[str, str]], dict[str, str]]:
-    """Run the grid stage ``st``.
+    """Run the grid stage ``st``, or reuse its committed output (stage_cache).
 
     Returns its ``stages`` record, ``{id: {verdict, robustness}}`` and the
     identification labels (readable coefficient -> label).
     """
-    t0 = time.perf_counter()
     out = cfg.out / "robustness"
+    key = robustness_key(st)
+    reused = _reused(out, key, "robustness", log)
+    if reused is not None:
+        record, summary = reused
+        return record, summary["evidence"], summary[IDENTIFICATION_LABELS]
+    t0 = time.perf_counter()
     summary = run_grid(st["grid"], log=log, out=out, runs_dir=cfg.runs_dir / "robustness",
                        overrides={k: st[k] for k in ("draws", "tune", "chains", "workers")},
                        fake_data=st["fake_data"])
@@ -92,14 +122,24 @@ def _robustness(cfg: ReplicationConfig, st: dict[str, Any], log: Callable[[str],
               "fitted": sum(c["status"] == "fitted" for c in cells),
               "reused": sum(c["status"] == "reused" for c in cells),
               "wall_seconds": round(time.perf_counter() - t0, 1)}
+    write_stage(out, key, record)
     return record, summary["evidence"], summary[IDENTIFICATION_LABELS]
 
 
 def _out_of_sample(cfg: ReplicationConfig, st: dict[str, Any], log: Callable[[str], None]
                    ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Run the out-of-sample stage ``st``; its ``stages`` record and ``{outcome: evidence}``."""
-    t0 = time.perf_counter()
+    """Run the out-of-sample stage ``st`` (or reuse its committed output).
+
+    Returns its ``stages`` record and ``{outcome: evidence}``.
+    """
     out = cfg.out / "out_of_sample"
+    key = out_of_sample_key(st, cfg.panel)
+    reused = _reused(out, key, "out of sample", log)
+    if reused is not None:
+        record, summary = reused
+        return record, outcome_evidence(pd.DataFrame(summary["table"]),
+                                        summary["all_converged"])
+    t0 = time.perf_counter()
     log(f"out of sample: splits {', '.join(st['splits'])} of spec '{st['spec']}' "
         f"({st['chains']} chains x {st['draws']} draws)")
     summary = run_oos(spec=st["spec"], data=cfg.panel, priors=st["priors"],
@@ -116,6 +156,7 @@ def _out_of_sample(cfg: ReplicationConfig, st: dict[str, Any], log: Callable[[st
     record = {"status": "run", "description": description, "out": out.as_posix(),
               "settings": dict(st),
               "wall_seconds": round(time.perf_counter() - t0, 1)}
+    write_stage(out, key, record)
     return record, outcome_evidence(pd.DataFrame(summary["table"]), summary["all_converged"])
 
 

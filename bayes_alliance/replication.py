@@ -270,7 +270,8 @@ def load_config(config: str | os.PathLike[str] = DEFAULT_CONFIG) -> ReplicationC
         scenarios=scenarios)
 
 
-def _digest(obj: Any) -> str:
+def digest(obj: Any) -> str:
+    """First 12 hex digits of the SHA-256 of ``obj`` as sorted-key JSON."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
@@ -287,7 +288,7 @@ def run_key(model: Any, run: Run, settings: dict[str, Any]) -> dict[str, Any]:
     """
     start = {} if run.init == "default" else {"init": run.init}
     return {"spec_hash": model.spec.hash(), "priors": run.priors,
-            "prior_hash": _digest(model.priors.prior_set.to_dict()),
+            "prior_hash": digest(model.priors.prior_set.to_dict()),
             "panel_hash": panel_hash(model.panel.frame), "seed": run.seed, **start,
             **{k: settings[k] for k in sorted(settings)}}
 
@@ -429,12 +430,14 @@ def _stages_line(summary: dict[str, Any]) -> str:
     parts = []
     for key, label in (("robustness", "Robustness grid"), ("out_of_sample", "Out of sample")):
         st = stages.get(key, {})
-        if st.get("status") != "run":
+        if st.get("status") not in ("run", "reused"):
             parts.append(f"{label}: {NOT_RUN} (no [{key}] stage in the config), so its "
                          f"column says '{NOT_RUN}'.")
         else:
-            parts.append(f"{label}: {st['description']} ({st['wall_seconds']} s; "
-                         f"`{st['out']}`).")
+            again = ("; its committed output reused, inputs unchanged"
+                     if st["status"] == "reused" else "")
+            parts.append(f"{label}: {st['description']} ({st['wall_seconds']} s when run; "
+                         f"`{st['out']}`{again}).")
     return " ".join(parts)
 
 
