@@ -269,10 +269,26 @@ def add_evidence(table: pd.DataFrame, grid: dict[str, dict[str, str]] | None,
     return out
 
 
+#: the stages that can run alone (``replicate(only=...)``): they need no fit of the runs
+ALONE = ("robustness", "out_of_sample")
+
+
+def _only(cfg: ReplicationConfig, stage: str, log: Callable[[str], None]) -> dict[str, Any]:
+    """Run ``stage`` of ``cfg`` alone; ``{"stages": {stage: record}}``."""
+    if stage not in ALONE:
+        raise ReplicationError(f"cannot run {stage!r} alone: the stages that can are "
+                               f"{', '.join(repr(s) for s in ALONE)} (the others need the fits)")
+    if getattr(cfg, stage) is None:
+        raise ReplicationError(f"{cfg.source} declares no [{stage}] stage")
+    _check_stages(cfg)
+    run = _robustness if stage == "robustness" else _out_of_sample
+    return {"stages": {stage: run(cfg, getattr(cfg, stage), log)[0]}}
+
+
 def replicate(config: str | os.PathLike[str] = "real", *,
               readme: str | os.PathLike[str] | None = None,
               log: Callable[[str], None] = lambda _: None,
-              skip: tuple[str, ...] = ()) -> dict[str, Any]:
+              skip: tuple[str, ...] = (), only: str | None = None) -> dict[str, Any]:
     """Run every declared stage and write the replication output (see the module docstring).
 
     Parameters
@@ -289,13 +305,26 @@ def replicate(config: str | os.PathLike[str] = "real", *,
         ``"out_of_sample"``, ``"scenarios"``): their columns (and the
         scenarios' identification labels) say "not run" / "unchecked", as for
         a stage the config lacks.
+    only
+        Run this one stage alone (``"robustness"`` or ``"out_of_sample"``)
+        and write its committed output and key, nothing else: no fits, no
+        table, no README. A later full replication reuses it while its key
+        holds, so a long stage can be run in a session of its own.
 
     Returns
     -------
     dict
-        The content of ``summary.json``.
+        The content of ``summary.json`` (with ``only``: ``{"stages": {only:
+        record}}``).
+
+    Raises
+    ------
+    ReplicationError
+        On an unknown stage to skip or run alone, or one the config lacks.
     """
     cfg = load_config(config)
+    if only is not None:
+        return _only(cfg, only, log)
     unknown = sorted(set(skip) - set(STAGES))
     if unknown:
         raise ReplicationError(f"cannot skip {unknown}: the stages that can be skipped are "
@@ -330,4 +359,4 @@ def replicate(config: str | os.PathLike[str] = "real", *,
     return summary
 
 
-__all__ = ["STAGES", "add_evidence", "replicate", "scenarios_markdown"]
+__all__ = ["ALONE", "STAGES", "add_evidence", "replicate", "scenarios_markdown"]

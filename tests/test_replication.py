@@ -153,6 +153,21 @@ def test_skipping_an_unknown_stage_fails_before_fitting(tmp_path: Path,
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(("only", "match"), [
+    ("fits", "cannot run 'fits' alone"),
+    ("scenarios", "cannot run 'scenarios' alone"),
+    ("robustness", "declares no \\[robustness\\] stage"),
+])
+def test_only_runs_a_declared_long_stage(tmp_path: Path, tiny_panel: Path, only: str,
+                                         match: str) -> None:
+    config = _config(tmp_path, tiny_panel)
+    with pytest.raises(ReplicationError, match=match):
+        replicate(config, only=only)
+    res = runner.invoke(app, ["replicate", "--config", str(config), "--only", only])
+    assert res.exit_code == 1 and "error:" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "runs").exists()
+
+
 def test_shipped_config_declares_the_standard_runs() -> None:
     cfg = load_config()
     assert cfg.robustness is not None and cfg.robustness["grid"] == "real"
@@ -394,14 +409,22 @@ def synthetic_panel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_replicate_runs_the_declared_stages_end_to_end(tmp_path: Path,
                                                        synthetic_panel: Path) -> None:
     config, readme = _staged_config(tmp_path, synthetic_panel), _readme(tmp_path)
+    out = tmp_path / "out"
+    # the grid alone first (a session of its own): its output and key, no fit, no table
+    res = runner.invoke(app, ["replicate", "--config", str(config), "--only", "robustness"])
+    assert res.exit_code == 0, res.output
+    assert "stage robustness: run" in res.stdout
+    assert (out / "robustness" / "stage.json").is_file()
+    assert not (out / "hypotheses.csv").exists() and not (tmp_path / "runs" / "weak.nc").exists()
+    # then the rest; the grid's committed output is reused
     res = runner.invoke(app, ["replicate", "--config", str(config), "--readme", str(readme)])
     assert res.exit_code == 0, res.output
-    assert "stage robustness: run" in res.stdout and "robustness/, out_of_sample/" in res.stdout
-    out = tmp_path / "out"
+    assert "stage robustness: reused" in res.stdout
+    assert "out_of_sample/, scenarios/" in res.stdout
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     stages = summary["stages"]
     assert [stages[k]["status"] for k in ("fits", "robustness", "out_of_sample", "scenarios")
-            ] == ["run"] * 4
+            ] == ["run", "reused", "run", "run"]
     assert all(stages[k]["wall_seconds"] > 0 for k in stages)
     assert stages["robustness"]["settings"]["draws"] == 30       # the stage's cheaper grid
     assert (stages["robustness"]["fitted"], stages["robustness"]["reused"]) == (1, 0)

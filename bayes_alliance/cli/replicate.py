@@ -23,6 +23,10 @@ def replicate(
                                                       "('robustness', 'out_of_sample' or "
                                                       "'scenarios'; repeatable): its columns "
                                                       "say 'not run'."),
+    only: str | None = typer.Option(None, "--only", help="Run one long stage alone "
+                                    "('robustness' or 'out_of_sample'): its committed output "
+                                    "and key only, no fits, no table; a later full run reuses "
+                                    "it while its inputs are unchanged."),
 ) -> None:
     """Fit (or reuse) the declared runs and stages; write the hypotheses table and README table.
 
@@ -34,18 +38,30 @@ def replicate(
     reused, so an interrupted replication resumes where it stopped. The table
     gives per hypothesis the grid's verdict, the robustness and the
     out-of-sample evidence ("not run" for a stage the config lacks).
+
+    The robustness and out-of-sample stages keep their committed output while
+    their inputs are unchanged, and `--only STAGE` runs one of them alone, so
+    that a long stage can run in a session of its own: `replicate --only
+    robustness` (hours on 2 cores), later `replicate`, which reuses it.
     """
     from bayes_alliance.pipeline import STAGES
     from bayes_alliance.pipeline import replicate as run_replication
     from bayes_alliance.replication import load_config
 
     quiet_pymc(verbose)
-    summary = run_replication(config, readme=None if no_readme else readme,
-                              log=lambda line: typer.echo(line, err=True), skip=tuple(skip))
+    summary = run_replication(config, readme=None if no_readme or only else readme,
+                              log=lambda line: typer.echo(line, err=True), skip=tuple(skip),
+                              only=only)
     if as_json:
         echo_json(summary)
         return
     out = load_config(config).out
+    if only is not None:
+        stage = summary["stages"][only]
+        typer.echo(f"stage {only}: {stage['status']} ({stage['wall_seconds']} s when run); "
+                   f"wrote {stage['out']}/ (a later `replicate` reuses it while its inputs "
+                   "are unchanged)")
+        return
     for r in summary["runs"]:
         d = r["diagnostics"]
         typer.echo(f"{r['name']}: {r['status']}, {d['divergences']} divergences, max R-hat "
