@@ -210,6 +210,22 @@ def test_shipped_grid_declares_the_issue_grid() -> None:
     assert {c.init for c in grid.cells} == {"mode"}               # every chain at the main mode
 
 
+def test_a_cells_start_reaches_its_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bayes_alliance.robustness as robustness
+
+    cell = next(c for c in load_grid("real").cells if c.name == "joint-real-weak-real")
+    seen = {}
+
+    def fake_fit_or_reuse(model, run, settings, path, log, finish):
+        seen["run"] = run
+        return None, "fitted"
+
+    monkeypatch.setattr(robustness, "fit_or_reuse", fake_fit_or_reuse)
+    out = robustness.fit_cell(cell, {}, tmp_path)
+    assert out["status"] == "fitted"
+    assert (seen["run"].init, seen["run"].seed, seen["run"].priors) == ("mode", cell.seed, "weak")
+
+
 GOOD = """
 name = "g"
 priors = ["weak"]
@@ -268,7 +284,6 @@ chains = 2
 prior_draws = 300
 sampler = "pymc"
 workers = 2
-init = "mode"
 [[specs]]
 name = "mini"
 spec = "{(root / 'mini.toml').as_posix()}"
@@ -296,13 +311,13 @@ def test_grid_runs_end_to_end_on_dask_and_resumes(tiny_grid: Path) -> None:
     names = ["mini-theory-tiny", "mini-weak-tiny", "mini-weak-tiny-relax-milex+exit_capacity"]
     assert [c["name"] for c in summary["cells"]] == names
     assert [c["status"] for c in summary["cells"]] == ["fitted"] * 3
-    assert [c["init"] for c in summary["cells"]] == ["mode"] * 3
+    assert [c["init"] for c in summary["cells"]] == ["default"] * 3
     assert sorted(p.name for p in runs.iterdir()) == sorted(f"{n}.nc" for n in names)
 
     # every fit carries the log prior of the top-level parameters on the log-likelihood draws
     fit = FitResult.load(runs / "mini-weak-tiny.nc")
     assert set(fit.idata["log_prior"].data_vars) >= {"intercept", "beta_milex", "sd_ally"}
-    assert fit.info["init"]["kind"] == "mode"                     # the grid's start reached it
+    assert fit.info["init"]["kind"] == "default"                  # the grid's start reached it
     assert "z_ally" not in fit.idata["log_prior"].data_vars
     assert (fit.idata["log_prior"]["draw"].to_numpy()
             == fit.idata["log_likelihood"]["draw"].to_numpy()).all()
