@@ -55,7 +55,8 @@ def _prior_hash(name: str) -> str:
 def robustness_key(stage: dict[str, Any]) -> dict[str, Any]:
     """The key of a ``[robustness]`` stage (see the module docstring)."""
     grid = load_grid(stage["grid"])
-    panels = {c.panel_name: panel_hash(load_panel(c.panel).frame) for c in grid.cells}
+    sources = {c.panel_name: c.panel for c in grid.cells}
+    panels = {name: panel_hash(load_panel(src).frame) for name, src in sources.items()}
     priors = {p: _prior_hash(p) for p in sorted({c.priors for c in grid.cells})}
     overrides = {k: stage[k] for k in ("draws", "tune", "chains") if stage[k] is not None}
     return {
