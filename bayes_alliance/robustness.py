@@ -124,8 +124,9 @@ DECISIVE = 0.95
 #: a prior leans to a sign when its P_0 is at least this far from 1/2
 PRIOR_LEAN = 0.2
 #: free parameters whose prior is power-scaled: the top level, not the ally or year effects
-#: (power-scaling a hierarchical level would rescale the population sds it depends on)
-HIERARCHICAL = ("z_ally", "a_ally", "z_year")
+#: or the latent innovations (power-scaling a hierarchical level would rescale the
+#: population sds it depends on)
+HIERARCHICAL = ("z_ally", "a_ally", "z_year", "z_innovation")
 VERDICTS = ("supported", "contradicted", "not identified", "prior-driven", "inconclusive",
             "not estimated")
 

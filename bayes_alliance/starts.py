@@ -2,7 +2,7 @@ r"""Starting points in the main posterior mode: climb, reflect, keep the higher.
 
 The joint model's latent reassurance intensity has a sign symmetry
 (:mod:`bayes_alliance.models.measurement`): the map
-:math:`(\beta_R, u_R, \gamma, \lambda_{free}) \to -(\beta_R, u_R, \gamma,
+:math:`(\beta_R, u_R, \nu, \gamma, \lambda_{free}) \to -(\beta_R, u_R, \nu, \gamma,
 \lambda_{free})` changes only the statements' likelihood (and the anchors').
 With sparse statements and no anchored indicators the image of the main mode
 is a second, sign-reversed local mode (11-21 log-density units below on the
@@ -48,9 +48,10 @@ def has_mirror(model: AllianceModel) -> bool:
 def mirror_point(model: AllianceModel, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     r"""The sign-reversed image of ``point`` (values on either scale, keyed by name).
 
-    :math:`(\beta_R, u_R, \gamma, \lambda) \to -(\beta_R, u_R, \gamma, \lambda)`
-    for the latent's slopes and ally effects, every outcome's reassurance terms
-    and every *free* loading; the anchors' loadings cannot change sign and stay.
+    :math:`(\beta_R, u_R, \nu, \gamma, \lambda) \to -(\beta_R, u_R, \nu, \gamma, \lambda)`
+    for the latent's slopes, ally effects and innovations (``z_innovation``; their
+    sd stays), every outcome's reassurance terms and every *free* loading; the
+    anchors' loadings cannot change sign and stay.
     Without indicators this image has the same likelihood for every equation but
     the statements. The ally effects of the latent outcome :math:`r` reflect as
     :math:`z_r \to -z_r` (non-centred) or :math:`a_r \to 2\alpha_r - a_r`
@@ -85,6 +86,8 @@ def mirror_point(model: AllianceModel, point: dict[str, np.ndarray]) -> dict[str
         rows, cols = np.tril_indices(k)  # the packed factor: lower triangle, row by row
         out[chol][(rows == r) != (cols == r)] *= -1
     out[f"beta_{spec.latent_outcome}"] *= -1
+    if spec.latent_innovations != "none":
+        out["z_innovation"] *= -1
     for o in spec.outcomes:  # slopes are in term order: flip the latent terms' own
         out[f"beta_{o.name}"][[o.terms.index(t) for t in o.latent_terms]] *= -1
     for ind in spec.indicators:

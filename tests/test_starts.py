@@ -23,18 +23,20 @@ def skeleton():
     return f[f.ally.isin(ALLIES) & (f.year >= 1980)].reset_index(drop=True)
 
 
-def _model(skeleton, *, correlated: bool, centered: bool) -> AllianceModel:
-    spec = replace(load_spec("joint"), correlated=correlated, centered=centered)
+def _model(skeleton, *, correlated: bool, centered: bool,
+           innovations: str = "none") -> AllianceModel:
+    spec = replace(load_spec("joint"), correlated=correlated, centered=centered,
+                   latent_innovations=innovations)
     return AllianceModel.from_spec(spec, skeleton, "weak")
 
 
-@pytest.mark.parametrize(("correlated", "centered"), [
-    (False, False), (True, True),
-    pytest.param(False, True, marks=pytest.mark.slow),
-    pytest.param(True, False, marks=pytest.mark.slow)])
-def test_the_mirror_changes_only_the_statements(skeleton, correlated, centered):
+@pytest.mark.parametrize(("correlated", "centered", "innovations"), [
+    (False, False, "none"), (True, True, "none"), (False, False, "term"),
+    pytest.param(False, True, "none", marks=pytest.mark.slow),
+    pytest.param(True, False, "none", marks=pytest.mark.slow)])
+def test_the_mirror_changes_only_the_statements(skeleton, correlated, centered, innovations):
     """Every other likelihood and every (symmetric, weak) prior term stays the same."""
-    model = _model(skeleton, correlated=correlated, centered=centered)
+    model = _model(skeleton, correlated=correlated, centered=centered, innovations=innovations)
     m = model.pymc_model
     assert has_mirror(model)
     rng = np.random.default_rng(5)
@@ -52,6 +54,8 @@ def test_the_mirror_changes_only_the_statements(skeleton, correlated, centered):
     assert mirror_point(model, mirror).keys() == point.keys()
     for k in point:  # reflecting twice is the identity
         np.testing.assert_allclose(mirror_point(model, mirror)[k], point[k])
+    if innovations != "none":  # the innovations reflect with u_R and beta_R
+        np.testing.assert_allclose(mirror["z_innovation"], -point["z_innovation"])
 
 
 def test_a_spec_without_a_latent_effect_has_no_mirror(skeleton):

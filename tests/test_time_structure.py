@@ -49,7 +49,7 @@ def test_time_options_parse_and_label_periods() -> None:
 def test_specs_without_time_options_keep_their_dict_and_hash() -> None:
     spec = load_spec("joint-real")
     d = spec.to_dict()
-    assert "year_breaks" not in d
+    assert "year_breaks" not in d and "latent_innovations" not in d
     assert all("ar1" not in o and "group_effects" not in o for o in d["outcomes"])
     assert type(spec).from_dict(d) == spec
 

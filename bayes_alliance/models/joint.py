@@ -17,28 +17,56 @@ For ally :math:`i` in year :math:`t` and outcome :math:`k`:
 
 .. math::
 
-    \tilde\eta_{R,it} = \frac{u_{iR} + (x_{R,it} - \bar x_R)^\top \beta_R}
-                             {\sqrt{\sigma_{R}^2 + \beta_R^\top S_R \beta_R}}
+    \tilde\eta_{R,it} = \frac{u_{iR} + (x_{R,it} - \bar x_R)^\top \beta_R
+                              + \nu_{\ell(it)}}
+                             {\sqrt{\sigma_{R}^2 + \beta_R^\top S_R \beta_R
+                                    + \sigma_\nu^2}}
 
 with :math:`\bar x_R, S_R` the mean and covariance of the reassurance terms on
 the *training* rows (constants, so a counterfactual change of covariates moves
 :math:`\tilde\eta_R` instead of being standardised away) and :math:`\sigma_R`
-the ally sd of reassurance: the denominator is the model-implied sd of the
-numerator across allies and years. :math:`m_{kj}` is 1 for the term
-``reassurance`` and a standardised covariate for an interaction such as
-``reassurance:retrench``; the :math:`\gamma` are the ``beta`` cells of those
-terms. Ally effects :math:`u_i \sim \text{MVN}(0, \text{diag}(\sigma)\,\Omega\,
-\text{diag}(\sigma))`, :math:`\Omega \sim \text{LKJ}(\eta)`, non-centred through
-the Cholesky factor, with the standardised effects constrained to sum to zero
-over allies (``ZeroSumNormal``) so that intercepts and the mean ally effect do
-not trade off. With many informative years per ally (the default panel: about
-44 years per ally, military spending measured precisely) the non-centred form
-makes NUTS crawl along the ridge between each ally's standardised effect and
-the ally sd; centring (``centered = true``, or ``"auto"`` with enough rows per
-ally: :meth:`ModelSpec.centering_for`) then draws the ally intercepts
-:math:`a_i = \alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly, which mixes
-well in that regime. Missing outcomes are masked: only observed rows enter each
-likelihood (index vectors ``idx_<outcome>``).
+the ally sd of reassurance: the denominator :math:`s` is the model-implied sd
+of the numerator across allies and years, so :math:`\tilde\eta_R` has unit
+variance. :math:`\nu_{\ell(it)}` is the *latent innovation* of the row's ally
+and period (spec key ``latent_innovations = "term"`` or ``"year"``;
+:math:`\nu_\ell = \sigma_\nu z_\ell`, :math:`z_\ell \sim N(0, 1)`, levels and
+blocks in :mod:`bayes_alliance.models.time_structure`; 0 for a level the
+training panel lacks), and :math:`\nu = \sigma_\nu = 0` without them. It also
+enters the latent outcome's own predictor, :math:`\eta_R = \alpha_R + u_{iR} +
+x_R^\top\beta_R + \nu`, so that :math:`\eta_R = \alpha_R' + s\,\tilde\eta_R`
+exactly, with or without innovations: the statements stay an indicator with
+loading :math:`s` (:mod:`bayes_alliance.models.measurement`).
+
+:math:`m_{kj}` is 1 for the term ``reassurance`` and a standardised covariate
+for an interaction such as ``reassurance:retrench``; the :math:`\gamma` are the
+``beta`` cells of those terms. Ally effects :math:`u_i \sim \text{MVN}(0,
+\text{diag}(\sigma)\,\Omega\,\text{diag}(\sigma))`, :math:`\Omega \sim
+\text{LKJ}(\eta)`, non-centred through the Cholesky factor, with the
+standardised effects constrained to sum to zero over allies (``ZeroSumNormal``)
+so that intercepts and the mean ally effect do not trade off. With many
+informative years per ally (the default panel: about 44 years per ally, military
+spending measured precisely) the non-centred form makes NUTS crawl along the
+ridge between each ally's standardised effect and the ally sd; centring
+(``centered = true``, or ``"auto"`` with enough rows per ally:
+:meth:`ModelSpec.centering_for`) then draws the ally intercepts :math:`a_i =
+\alpha + u_i \sim \text{MVN}(\alpha, \Sigma)` directly, which mixes well in that
+regime. Missing outcomes are masked: only observed rows enter each likelihood
+(index vectors ``idx_<outcome>``).
+
+Why the innovations. Without them the latent's only within-ally variation is
+:math:`(x_{R,it} - \bar x_R)^\top\beta_R`. When every covariate of the latent
+is also a term of an equation :math:`k` (the shipped measured spec: exit
+capacity, importance, threat and retrenchment are all in the spending
+equation), that variation is an exact linear combination of :math:`k`'s own
+covariates, so :math:`\gamma_k` (e.g. ``beta[milex, reassurance]``) is
+identified only by the between-ally contrast :math:`u_{iR}`, which trades off
+against :math:`k`'s ally effects: a slowly mixing ridge, and an effect with a
+between-ally meaning only. The indicators vary within allies over time, but the
+latent cannot follow them. The innovations let it: measured by the indicators
+(and the statements), they give :math:`\tilde\eta_R` within-ally variation
+that is not a function of :math:`k`'s covariates, and :math:`\gamma_k` a
+within-ally source of identification. Without indicators only the sparse
+statements inform them, and they mostly add overdispersion by ally and period.
 
 The likelihood of each outcome comes from its family in
 :mod:`bayes_alliance.models.families`. Each outcome's :math:`\eta` is built over
@@ -46,14 +74,15 @@ The likelihood of each outcome comes from its family in
 ``Deterministic``, so it is not stored with every draw); the
 :class:`~bayes_alliance.models.predictor.Predictor` compiles that graph once to
 evaluate it on new rows. :class:`ModelGraph` also returns :math:`\tilde\eta_R`
-and its denominator, so that a scenario's shift of the latent intensity by
+and its denominator :math:`s`, so that a scenario's shift of the latent intensity by
 :math:`\delta_r` of its sd can be substituted into that same graph (the fitted
 graph itself has no shift input, so fits are unchanged by it).
 
 The time-structure options of a spec - period intercepts in place of the year
-effects :math:`y_{kt}`, an AR(1) error of a continuous outcome and random
-intercepts by a label column such as ``war`` - are built by
-:mod:`bayes_alliance.models.time_structure`, which gives their equations.
+effects :math:`y_{kt}`, an AR(1) error of a continuous outcome, random
+intercepts by a label column such as ``war`` and the latent innovations
+:math:`\nu` - are built by :mod:`bayes_alliance.models.time_structure`, which
+gives their equations.
 
 A spec's ``[[indicators]]`` add further measurements of :math:`\tilde\eta_R`
 (:mod:`bayes_alliance.models.measurement`: one likelihood and loading each, an
@@ -78,10 +107,14 @@ from bayes_alliance.models.measurement import indicator_predictors, observed_sta
 from bayes_alliance.models.priors import ResolvedPriors, prior_variable
 from bayes_alliance.models.spec import IndicatorSpec, ModelSpec, OutcomeSpec
 from bayes_alliance.models.time_structure import (
+    INNOVATION_INPUT,
     Serial,
     group_effects,
     group_index,
     group_levels,
+    innovation_labels,
+    innovations,
+    level_index,
     period_effects,
 )
 
@@ -100,6 +133,7 @@ class Inputs:
     log_exposure: np.ndarray
     latent_shift: np.ndarray  # shift of the standardised latent intensity (0: factual)
     G: dict[str, np.ndarray] = field(default_factory=dict)  # outcome -> group index per row
+    innovation_idx: np.ndarray | None = None  # latent innovation level per row (0: none)
 
     def values(self, spec: ModelSpec) -> dict[str, np.ndarray]:
         """The ``pm.Data`` arrays by name (:func:`input_names`)."""
@@ -109,13 +143,20 @@ class Inputs:
             out[f"M_{o.name}"] = self.M[o.name]
             if o.group_effects:
                 out[f"G_{o.name}"] = self.G[o.name]
+        if spec.latent_innovations != "none":
+            out[INNOVATION_INPUT] = self.innovation_idx
         return out
 
 
 def input_names(spec: ModelSpec) -> list[str]:
-    """Names of the row-level ``pm.Data`` inputs: :data:`ROW_INPUTS`, ``X_``/``M_``/``G_<o>``."""
+    """Names of the row-level ``pm.Data`` inputs.
+
+    :data:`ROW_INPUTS`, ``X_``/``M_``/``G_<o>`` and, with latent innovations,
+    ``innovation_idx``.
+    """
     return [*ROW_INPUTS, *(f"{p}_{o.name}" for o in spec.outcomes for p in ("X", "M")),
-            *(f"G_{o.name}" for o in spec.outcomes if o.group_effects)]
+            *(f"G_{o.name}" for o in spec.outcomes if o.group_effects),
+            *([INNOVATION_INPUT] if spec.latent_innovations != "none" else [])]
 
 
 @dataclass(frozen=True)
@@ -136,9 +177,10 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
                 years: list[int], levels: dict[str, list[str]] | None = None) -> Inputs:
     """Design arrays of ``frame`` under the training ``scaling`` and coords.
 
-    ``levels`` are the training panel's group levels
+    ``levels`` are the training panel's group (and innovation) levels
     (:func:`~bayes_alliance.models.time_structure.group_levels`; default: those of
-    ``frame``, right when ``frame`` is the training panel).
+    ``frame``, right when ``frame`` is the training panel). A row whose level
+    the training panel lacks gets index 0: no group effect, no innovation.
     """
     levels = group_levels(spec, frame) if levels is None else levels
     z = scaling.standardise(frame)
@@ -157,8 +199,10 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         year_idx=frame["year"].map(year_pos).fillna(0).to_numpy("int64"),
         log_exposure=log_exposure,
         latent_shift=np.zeros(len(frame)),
-        G={o.name: group_index(o, frame, levels[o.name]) for o in spec.outcomes
+        G={o.name: group_index(o, frame, levels[f"G_{o.name}"]) for o in spec.outcomes
            if o.group_effects},
+        innovation_idx=(level_index(innovation_labels(spec, frame), levels[INNOVATION_INPUT])
+                        if spec.latent_innovations != "none" else None),
     )
 
 
@@ -181,7 +225,8 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
 
     Every input a counterfactual may change is a ``pm.Data`` container
     (``X_<outcome>``, ``M_<outcome>``, ``ally_idx``, ``year_idx``,
-    ``log_exposure``, ``idx_<outcome>``, ``y_<outcome>``).
+    ``log_exposure``, ``idx_<outcome>``, ``y_<outcome>``, and ``G_<outcome>``,
+    ``innovation_idx`` with those options).
     """
     frame = panel.frame
     allies, years = panel.allies, panel.years
@@ -250,7 +295,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             beta[o.name] = prior_variable(f"beta_{o.name}", resolved, "beta",
                                       [(o.name, t) for t in o.terms], dims=f"term_{o.name}")
 
-        latent_std = scale = None
+        latent_std = scale = innovation = None
         if spec.latent_outcome is not None:
             r = names.index(spec.latent_outcome)
             lat = spec.outcome(spec.latent_outcome)
@@ -258,8 +303,15 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             x_mean = x_train.mean(axis=0)
             x_cov = np.atleast_2d(np.cov(x_train, rowvar=False, bias=True))
             b_r = beta[lat.name][: len(lat.covariate_terms)]
-            scale = pt.sqrt(sd[r] ** 2 + b_r @ x_cov @ b_r)
-            latent_std = (u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r) / scale
+            numerator = u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r
+            variance = sd[r] ** 2 + b_r @ x_cov @ b_r
+            if spec.latent_innovations != "none":
+                level = pm.Data(INNOVATION_INPUT, inputs.innovation_idx, dims="obs")
+                sd_nu, nu = innovations(spec, resolved, levels[INNOVATION_INPUT])
+                innovation = nu[level]
+                numerator, variance = numerator + innovation, variance + sd_nu ** 2
+            scale = pt.sqrt(variance)
+            latent_std = numerator / scale
 
         etas = {}
         for j, o in enumerate(spec.outcomes):
@@ -272,7 +324,9 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
             if o.group_effects:
-                eta = eta + group_effects(o, resolved, levels[o.name])[G[o.name]]
+                eta = eta + group_effects(o, resolved, levels[f"G_{o.name}"])[G[o.name]]
+            if innovation is not None and o.name == spec.latent_outcome:
+                eta = eta + innovation  # so that eta_R = alpha_R' + s * latent, as without
             etas[o.name] = eta
             if o.name == spec.latent_outcome:  # the classifier's errors, if modelled
                 eta = observed_statement_predictor(spec, eta, resolved)

@@ -3,18 +3,22 @@ r"""The measurement model of the latent reassurance intensity.
 Structural part (unchanged from the statements-only model,
 :mod:`bayes_alliance.models.joint`): the latent outcome :math:`R` (statements)
 has the linear predictor :math:`\eta_{R,it} = \alpha_R + u_{iR} + x_{R,it}^\top
-\beta_R`, and the standardised intensity
+\beta_R + \nu_{\ell(it)}`, and the standardised intensity
 
 .. math::
 
     \tilde\rho_{it} \equiv \tilde\eta_{R,it}
-      = \frac{u_{iR} + (x_{R,it} - \bar x_R)^\top \beta_R}
-             {\sqrt{\sigma_R^2 + \beta_R^\top S_R \beta_R}}
+      = \frac{u_{iR} + (x_{R,it} - \bar x_R)^\top \beta_R + \nu_{\ell(it)}}
+             {\sqrt{\sigma_R^2 + \beta_R^\top S_R \beta_R + \sigma_\nu^2}}
 
 drives the spending, participation and exit equations. The statements' own
 predictor is :math:`\eta_R = \alpha_R' + s\,\tilde\rho` with
-:math:`s = \sqrt{\sigma_R^2 + \beta_R^\top S_R \beta_R} > 0`: the statements
-are an indicator whose loading is the scale :math:`s`.
+:math:`s = \sqrt{\sigma_R^2 + \beta_R^\top S_R \beta_R + \sigma_\nu^2} > 0`: the
+statements are an indicator whose loading is the scale :math:`s`. The
+innovations :math:`\nu_\ell = \sigma_\nu z_\ell` of each (ally, period) level
+:math:`\ell` exist only with ``latent_innovations`` in the spec (otherwise
+:math:`\nu = \sigma_\nu = 0`; levels and periods in
+:mod:`bayes_alliance.models.time_structure`).
 
 Measurement part: each further indicator :math:`j` (``[[indicators]]`` of the
 spec: visits, troop presence, joint exercises ...) has its own family
@@ -24,13 +28,33 @@ spec: visits, troop presence, joint exercises ...) has its own family
 
 (plus :math:`\log e_{it}` for a count with exposure), so every indicator
 measures the *same* :math:`\tilde\rho` that the outcome equations use, and each
-indicator's rows inform :math:`\beta_R` and :math:`u_{iR}` through its loading.
+indicator's rows inform :math:`\beta_R`, :math:`u_{iR}` and the innovations
+through its loading.
+
+Within-ally variation. Without innovations :math:`\tilde\rho` moves within an
+ally only through :math:`x_R^\top\beta_R`, however the indicators move: their
+within-ally variation beyond the covariates goes to their own error, and when
+every covariate of :math:`\tilde\rho` is also in an outcome equation the
+latent's effect there rests on the between-ally contrast :math:`u_{iR}` alone
+(:mod:`bayes_alliance.models.joint`). With innovations the indicators measure
+:math:`\tilde\rho` term by term (or year by year): a level's innovation is
+pinned down by the indicators' rows of that ally and period, each weighted by
+its loading, and an outcome's slope on :math:`\tilde\rho` is then informed by
+how the outcome moves with those within-ally changes. The innovations' ally
+mean :math:`\bar\nu_i` trades off with :math:`u_{iR}` (both shift every row of
+the ally); the split is identified softly, by the priors: :math:`\bar\nu_i`
+has prior sd :math:`\sigma_\nu/\sqrt{n_i}` over an ally's :math:`n_i` levels,
+:math:`u_{iR}` sd :math:`\sigma_R`. A row's likelihood sees only
+:math:`u_{iR} + \nu_\ell`, so the split, and with it :math:`\sigma_R` against
+:math:`\sigma_\nu` (both in the scale :math:`s`), rests on the spread of the
+innovations within allies against that of the ally means: weakly identified
+when allies have few levels.
 
 Identification by construction. Scale: :math:`\tilde\rho` has unit variance
 over the training rows (the standardisation above), so a loading is the
 change of :math:`\eta_j` per sd of the latent intensity. Sign: the map
-:math:`(\beta_R, u_R, \lambda, \gamma) \to (-\beta_R, -u_R, -\lambda, -\gamma)`
-leaves every indicator and outcome equation unchanged except the statements
+:math:`(\beta_R, u_R, \nu, \lambda, \gamma) \to (-\beta_R, -u_R, -\nu, -\lambda,
+-\gamma)` leaves every indicator and outcome equation unchanged except the statements
 (whose loading :math:`s` cannot change sign); with sparse statements that
 leaves a sign-reversed posterior mode. *Anchor* indicators have loadings with
 positive support (prior family ``anchor_loading``: Gamma, HalfNormal or

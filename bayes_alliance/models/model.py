@@ -119,7 +119,8 @@ class AllianceModel:
     def population_parameters(self) -> list[str]:
         """Names of population-level variables (no per-ally or per-row arrays)."""
         m = self.pymc_model
-        skip = {"z_ally", "a_ally", "u_ally", "z_year", "year_effect", "chol_ally"}
+        skip = {"z_ally", "a_ally", "u_ally", "z_year", "year_effect", "chol_ally",
+                "z_innovation"}
         names = [v.name for v in m.free_RVs + m.deterministics if v.name not in skip]
         return [n for n in names if n not in self.outcome_names]
 

@@ -3,8 +3,8 @@
 Summaries, prior selectors and :meth:`AllianceModel.simulate` name scalar
 parameters as ``family[index]``: ``intercept[milex]``, ``beta[milex, threat]``,
 ``sd_ally[milex]``, ``corr_ally[milex, exit]`` (upper triangle),
-``sd_year[milex]``, the time structure's ``period[milex, 1990-]``, ``rho[milex]``
-and ``sd_group[intervene]``, and the families' auxiliary parameters
+``sd_year[milex]``, the time structure's ``period[milex, 1990-]``, ``rho[milex]``,
+``sd_group[intervene]`` and ``sd_innovation[reassure]``, and the families' auxiliary parameters
 ``phi[reassure]``, ``sigma[milex]``, ``nu[milex]``. Each is one cell of a PyMC variable
 (``beta_milex`` at ``term_milex = threat``); :func:`readable_cells` is the one
 table of that correspondence, used in both directions.
@@ -54,6 +54,8 @@ def readable_cells(spec: ModelSpec) -> list[Cell]:
     cells += [Cell(f"rho[{o.name}]", f"rho_{o.name}") for o in spec.outcomes if o.ar1]
     cells += [Cell(f"sd_group[{o.name}]", f"sd_group_{o.name}")
               for o in spec.outcomes if o.group_effects]
+    if spec.latent_innovations != "none":
+        cells.append(Cell(f"sd_innovation[{spec.latent_outcome}]", "sd_innovation"))
     for ind in spec.indicators:  # measurement model (bayes_alliance.models.measurement)
         loading = ind.loading_family
         cells += [Cell(f"intercept[{ind.name}]", f"intercept_{ind.name}"),

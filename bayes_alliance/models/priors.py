@@ -10,7 +10,7 @@ The most specific selector wins. Parameter families are closed
 (:data:`PARAMETERS`: the linear-predictor and ally/year-effect parameters, the
 time-structure parameters of :mod:`bayes_alliance.models.time_structure`
 (``period[outcome, period]``, ``rho[outcome]`` - a Normal truncated to
-:math:`(-1, 1)` -, ``sd_group[outcome]``) plus
+:math:`(-1, 1)` -, ``sd_group[outcome]``, ``sd_innovation[latent outcome]``) plus
 the auxiliary parameters of the outcome families, ``phi``, ``sigma``, ``nu``,
 each indexed by outcome: ``phi`` or ``phi[reassure]``); an unknown family is an
 error listing the valid ones.
@@ -44,6 +44,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "period": ("Normal",),
     "rho": ("Normal",),
     "sd_group": ("HalfNormal", "Exponential", "Gamma"),
+    "sd_innovation": ("HalfNormal", "Exponential", "Gamma"),
     # measurement model (bayes_alliance.models.measurement): free loadings, and the
     # anchor indicator's loading, positive by construction
     "loading": ("Normal",),
@@ -256,6 +257,8 @@ def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
         cells["rho"] = [(o.name,) for o in spec.outcomes if o.ar1]
     if any(o.group_effects for o in spec.outcomes):
         cells["sd_group"] = [(o.name,) for o in spec.outcomes if o.group_effects]
+    if spec.latent_innovations != "none":
+        cells["sd_innovation"] = [(spec.latent_outcome,)]
     for o in (*spec.outcomes, *spec.indicators):
         for aux in outcome_family(o.family).aux:
             cells.setdefault(aux.name, []).append((o.name,))

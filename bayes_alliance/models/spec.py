@@ -11,7 +11,9 @@ against closed registries when the spec is read, columns against the panel
 (:func:`check_terms_against_panel`); anything unknown raises
 :class:`~bayes_alliance.errors.SpecError` listing what is valid. The top-level
 key ``all_covariates = true`` puts every covariate in every equation
-(:mod:`bayes_alliance.models.coverage`): no exclusion restriction is left.
+(:mod:`bayes_alliance.models.coverage`): no exclusion restriction is left;
+``latent_innovations = "term"`` or ``"year"`` gives the latent intensity
+ally-by-period innovations (:mod:`bayes_alliance.models.time_structure`).
 """
 
 from __future__ import annotations
@@ -39,11 +41,15 @@ TRANSFORMS = ("identity", "log", "log1p")
 #: false-positive rate (prior families and variable names)
 MISCLASSIFICATION_PARAMETERS = ("recall", "false_positive")
 YEAR_EFFECT_KINDS = ("none", "iid", "period")
+#: ``latent_innovations``: none, or one innovation of the latent intensity per ally and
+#: US presidential term (4-year blocks from the 1949 inauguration) or per ally and year
+#: (:mod:`bayes_alliance.models.time_structure`)
+INNOVATION_KINDS = ("none", "term", "year")
 LATENT = "reassurance"
 
 _TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "ally_effects",
              "year_effects", "outcomes", "latent_outcome", "all_covariates", "indicators",
-             "misclassification"}
+             "misclassification", "latent_innovations"}
 _OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional", "ar1",
                  "group_effects"}
 _INDICATOR_KEYS = {"name", "column", "family", "exposure", "anchor"}
@@ -123,6 +129,7 @@ class ModelSpec:
     schema_version: int = 1
     indicators: tuple[IndicatorSpec, ...] = ()
     misclassification: bool = False
+    latent_innovations: str = "none"  # one of INNOVATION_KINDS
 
     @property
     def outcome_names(self) -> tuple[str, ...]:
@@ -166,10 +173,10 @@ class ModelSpec:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-serialisable) of the spec.
 
-        The time-structure fields (``year_breaks``, ``ar1``, ``group_effects``) and
-        the measurement fields (``indicators``, ``misclassification``) are left out
-        at their defaults, so a spec without them keeps the dict and the
-        :meth:`hash` it had before they existed.
+        The time-structure fields (``year_breaks``, ``ar1``, ``group_effects``),
+        the measurement fields (``indicators``, ``misclassification``) and
+        ``latent_innovations`` are left out at their defaults, so a spec without
+        them keeps the dict and the :meth:`hash` it had before they existed.
         """
         d = asdict(self)
         if not d["year_breaks"]:
@@ -182,6 +189,8 @@ class ModelSpec:
             del d["indicators"]
         if not self.misclassification:
             del d["misclassification"]
+        if self.latent_innovations == "none":
+            del d["latent_innovations"]
         return d
 
     @classmethod
@@ -480,8 +489,22 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         indicators=_parse_indicators(raw.get("indicators", []), where, names,
                                      latent if latent in names else None),
         misclassification=misclassification,
+        latent_innovations=_innovations(raw.get("latent_innovations", "none"), where,
+                                        latent if latent in names else None),
     )
     return spec.with_all_covariates() if every else spec
+
+
+def _innovations(value: Any, where: str, latent: str | None) -> str:
+    """``latent_innovations``: one of :data:`INNOVATION_KINDS`; any but none needs the latent."""
+    if value not in INNOVATION_KINDS:
+        raise SpecError(f"{where}: latent_innovations {value!r} is unknown; valid: "
+                        f"{', '.join(INNOVATION_KINDS)}")
+    if value != "none" and latent is None:
+        raise SpecError(f"{where}: latent_innovations = {value!r} gives the latent reassurance "
+                        "intensity ally-by-period innovations, but 'latent_outcome' is not an "
+                        "outcome of the spec; add it or drop latent_innovations")
+    return value
 
 
 def _breaks(year: dict[str, Any], kind: str, where: str) -> tuple[int, ...]:

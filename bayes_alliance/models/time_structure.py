@@ -1,7 +1,7 @@
-r"""Time in the joint model: period effects, AR(1) errors and group intercepts.
+r"""Time in the joint model: period effects, AR(1) errors, group intercepts, innovations.
 
 :func:`~bayes_alliance.models.joint.build_model_graph` calls this module for the
-three time-structure options of a spec; a spec without them builds the model it
+four time-structure options of a spec; a spec without them builds the model it
 built before they existed.
 
 **Period effects** (``[year_effects] kind = "period"``, ``breaks = [b_1, ...]``)
@@ -51,10 +51,34 @@ real panel's ``war``: the US-led war of the year), with :math:`w_{k,g} =
 the training panel (so :math:`\alpha_k` is the mean war's level) and
 :math:`\sigma_{w,k}` with prior selector ``sd_group[outcome]``. A row with a
 missing or unseen label gets :math:`w = 0`.
+
+**Latent innovations** (``latent_innovations = "term"`` or ``"year"`` at the top
+of a spec) let the latent reassurance intensity move within an ally over time.
+The years are cut into blocks :math:`b(t)`: US presidential terms aligned on the
+inaugurations, :math:`b(t) = 1949 + 4\lfloor (t - 1949)/4 \rfloor`, labelled
+``1949-1952`` (:func:`innovation_blocks`; years before 1949 fall in the terms
+before it), or single years. Each (ally, block) pair present in the training
+panel is a level :math:`\ell = (i, b)` (coordinate ``innovation``, labels such as
+``ROK|1969-1972``) with the innovation
+
+.. math:: \nu_{\ell} = \sigma_\nu z_\ell, \qquad z_\ell \sim \text{Normal}(0, 1)
+
+(``z_innovation``, non-centred; :math:`\sigma_\nu` is ``sd_innovation``, prior
+selector ``sd_innovation[<latent outcome>]``). The innovation of row
+:math:`it` enters the numerator of the standardised intensity and the latent
+outcome's own predictor, and its variance the scale
+(:mod:`bayes_alliance.models.joint`, :mod:`bayes_alliance.models.measurement`
+for why). Rows reach their level through the input ``innovation_idx``, built
+like a group index (:func:`level_index`): a level the training panel does not
+have (a held-out year or ally, a scenario year beyond the panel) gets index 0
+and innovation 0, the marginal prediction. The levels are free parameters, not
+a random walk: neighbouring terms of an ally are tied only through the ally
+effect and the covariates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +92,11 @@ from bayes_alliance.models.priors import ResolvedPriors, prior_variable
 from bayes_alliance.models.spec import ModelSpec, OutcomeSpec
 
 PERIOD = "period"
+#: coordinate of the latent innovations' levels and the row input that indexes them
+INNOVATION = "innovation"
+INNOVATION_INPUT = "innovation_idx"
+#: first year of the presidential terms that ``latent_innovations = "term"`` blocks on
+TERM_START = 1949
 
 
 def period_of(spec: ModelSpec, years: np.ndarray) -> np.ndarray:
@@ -90,23 +119,35 @@ def period_effects(spec: ModelSpec, resolved: ResolvedPriors, years: list[int]) 
 
 
 def group_levels(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, list[str]]:
-    """Per outcome with group effects, the sorted levels seen where it is observed."""
-    return {o.name: sorted(str(v) for v in
-                           frame.loc[frame[o.column].notna(), o.group_effects].dropna().unique())
-            for o in spec.outcomes if o.group_effects}
+    """The sorted levels of each index input of the training ``frame``, keyed by input name.
+
+    ``G_<outcome>``, for each outcome with group effects: the labels seen where
+    it is observed; :data:`INNOVATION_INPUT`, with latent innovations: the
+    (ally, block) labels of :func:`innovation_labels`.
+    """
+    levels = {f"G_{o.name}": sorted(str(v) for v in frame.loc[frame[o.column].notna(),
+                                                               o.group_effects].dropna().unique())
+              for o in spec.outcomes if o.group_effects}
+    if spec.latent_innovations != "none":
+        levels[INNOVATION_INPUT] = sorted(set(innovation_labels(spec, frame)))
+    return levels
+
+
+def level_index(labels: Iterable[Any], levels: list[str]) -> np.ndarray:
+    """1 + the position of each label in ``levels``; 0 for a missing or unseen one."""
+    pos = {lev: i + 1 for i, lev in enumerate(levels)}
+    return np.array([0 if pd.isna(v) else pos.get(str(v), 0) for v in labels], dtype="int64")
 
 
 def group_index(outcome: OutcomeSpec, frame: pd.DataFrame, levels: list[str]) -> np.ndarray:
-    """1 + the position of each row's level in ``levels``; 0 for a missing or unseen one.
+    """:func:`level_index` of each row's group label (``outcome.group_effects`` column).
 
     Rows of a frame without the label column (e.g. a grid of covariate values)
     all get 0: the group effect of the average group, zero by construction.
     """
     if outcome.group_effects not in frame:
         return np.zeros(len(frame), dtype="int64")
-    pos = {lev: i + 1 for i, lev in enumerate(levels)}
-    labels = frame[outcome.group_effects]
-    return np.array([0 if pd.isna(v) else pos.get(str(v), 0) for v in labels], dtype="int64")
+    return level_index(frame[outcome.group_effects], levels)
 
 
 def group_effects(outcome: OutcomeSpec, resolved: ResolvedPriors, levels: list[str]) -> Any:
@@ -123,6 +164,38 @@ def group_effects(outcome: OutcomeSpec, resolved: ResolvedPriors, levels: list[s
     z = pm.ZeroSumNormal(f"z_group_{o}", sigma=1.0, dims=dim)
     w = pm.Deterministic(f"group_effect_{o}", sd * z, dims=dim)
     return pt.concatenate([pt.zeros(1), w])
+
+
+def innovation_blocks(kind: str, years: Iterable[int]) -> list[str]:
+    """Label of each year's block: its presidential term (``"1969-1972"``) or the year.
+
+    ``kind`` is ``"term"`` or ``"year"`` (:data:`~bayes_alliance.models.spec.INNOVATION_KINDS`).
+    """
+    years = np.asarray(list(years), dtype="int64")
+    if kind == "year":
+        return [str(y) for y in years]
+    starts = TERM_START + 4 * np.floor_divide(years - TERM_START, 4)
+    return [f"{s}-{s + 3}" for s in starts]
+
+
+def innovation_labels(spec: ModelSpec, frame: pd.DataFrame) -> list[str]:
+    """The innovation level of each row of ``frame``: ``"<ally>|<block>"``."""
+    blocks = innovation_blocks(spec.latent_innovations, frame["year"])
+    return [f"{a}|{b}" for a, b in zip(frame["ally"].astype(str), blocks, strict=True)]
+
+
+def innovations(spec: ModelSpec, resolved: ResolvedPriors, levels: list[str]) -> tuple[Any, Any]:
+    r"""The innovation sd :math:`\sigma_\nu` and the innovations :math:`(0, \nu_1, \dots, \nu_L)`.
+
+    Creates ``sd_innovation`` and ``z_innovation`` (Normal(0, 1) over the
+    coordinate ``innovation``: the ``levels``) in the current model, and no
+    deterministic (the innovations are :math:`\sigma_\nu z`); index the result
+    with the input ``innovation_idx`` (position 0: an unseen level, no innovation).
+    """
+    pm.modelcontext(None).add_coord(INNOVATION, levels)
+    sd = prior_variable("sd_innovation", resolved, "sd_innovation", [(spec.latent_outcome,)])
+    z = pm.Normal("z_innovation", 0.0, 1.0, dims=INNOVATION)
+    return sd, pt.concatenate([pt.zeros(1), sd * z])
 
 
 def previous_rows(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -184,5 +257,7 @@ def marginal_scale(outcome: OutcomeSpec, aux: dict[str, np.ndarray], posterior: 
     return {**aux, "sigma": aux["sigma"] / np.sqrt(1.0 - rho ** 2)}
 
 
-__all__ = ["PERIOD", "Serial", "group_effects", "group_index", "group_levels",
-           "marginal_scale", "period_effects", "period_of", "previous_rows"]
+__all__ = ["INNOVATION", "INNOVATION_INPUT", "PERIOD", "TERM_START", "Serial", "group_effects",
+           "group_index", "group_levels", "innovation_blocks", "innovation_labels",
+           "innovations", "level_index", "marginal_scale", "period_effects", "period_of",
+           "previous_rows"]

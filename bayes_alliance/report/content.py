@@ -475,6 +475,14 @@ def _measurement_section(name: str, result: FitResult, tables: dict) -> Section:
            "and fixes the sign. The statements' loading is the latent's scale (not a free "
            "parameter). Information share: each indicator's part of the Fisher information "
            "about the latent intensity, summed over its observed rows at the posterior means.")
+    spec = result.spec
+    if spec.latent_innovations != "none":
+        draws = result.parameters()[f"sd_innovation[{spec.latent_outcome}]"]
+        q = (1 - CI_PROB) / 2
+        s.text(f"The latent intensity has an innovation per ally and {spec.latent_innovations} "
+               "(latent_innovations), measured by the indicators: its sd, on the scale of "
+               f"sd_ally[{spec.latent_outcome}], is {float(draws.mean()):.3g} "
+               f"[{float(draws.quantile(q)):.3g}, {float(draws.quantile(1 - q)):.3g}].")
     s.table("measurement", "Loadings: posterior mean, 90% interval, P(loading > 0); "
             "information shares.")
     return s

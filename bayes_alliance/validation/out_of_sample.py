@@ -78,6 +78,7 @@ from bayes_alliance.models.joint import make_inputs, observed_rows, observed_val
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.predictor import predictor_for
 from bayes_alliance.models.spec import ModelSpec, load_spec
+from bayes_alliance.models.time_structure import group_levels
 from bayes_alliance.validation.baseline import single_outcome_spec
 from bayes_alliance.validation.cluster import dask_client
 
@@ -217,7 +218,9 @@ def posterior_eta(result: Any, test: pd.DataFrame, rng: np.random.Generator
     """Each outcome's linear predictor on ``test`` rows, ``(draws, rows)``.
 
     Fitted allies keep their posterior effects; unseen allies (and, with year
-    effects, unseen years) get effects drawn from the population.
+    effects, unseen years) get effects drawn from the population. Group and
+    latent-innovation levels the fit never saw get 0 (the training panel's
+    levels index the rows, as in :func:`~bayes_alliance.predict.predict`).
 
     Returns
     -------
@@ -230,7 +233,7 @@ def posterior_eta(result: Any, test: pd.DataFrame, rng: np.random.Generator
     new_allies = sorted(set(test[ALLY].astype(str)) - set(allies))
     new_years = sorted(set(int(y) for y in test["year"]) - set(years))
     inputs = make_inputs(result.spec, result.scaling, test, allies + new_allies,
-                         years + new_years)
+                         years + new_years, group_levels(result.spec, panel.frame))
     predictor = predictor_for(result, effects_as_inputs=True)
     draws = predictor.draws_from(post)
     draws["u_ally"] = np.concatenate(
