@@ -20,18 +20,20 @@ For ally :math:`i` in year :math:`t` and outcome :math:`k`:
     \tilde\eta_{R,it} = \frac{u_{iR} + (x_{R,it} - \bar x_R)^\top \beta_R
                               + \nu_{\ell(it)}}
                              {\sqrt{\sigma_{R}^2 + \beta_R^\top S_R \beta_R
-                                    + \sigma_\nu^2}}
+                                    + c\,\sigma_\nu^2}}
 
 with :math:`\bar x_R, S_R` the mean and covariance of the reassurance terms on
 the *training* rows (constants, so a counterfactual change of covariates moves
 :math:`\tilde\eta_R` instead of being standardised away) and :math:`\sigma_R`
 the ally sd of reassurance: the denominator :math:`s` is the model-implied sd
 of the numerator across allies and years, so :math:`\tilde\eta_R` has unit
-variance. :math:`\nu_{\ell(it)}` is the *latent innovation* of the row's ally
+variance (:math:`c < 1`: the share of :math:`\sigma_\nu^2` that ally-centred
+innovations keep). :math:`\nu_{\ell(it)}` is the *latent innovation* of the row's ally
 and period (spec key ``latent_innovations = "term"`` or ``"year"``;
-:math:`\nu_\ell = \sigma_\nu z_\ell`, :math:`z_\ell \sim N(0, 1)`, levels and
-blocks in :mod:`bayes_alliance.models.time_structure`; 0 for a level the
-training panel lacks), and :math:`\nu = \sigma_\nu = 0` without them. It also
+:math:`\nu_\ell = \sigma_\nu (z_\ell - \bar z_i)`, :math:`z_\ell \sim N(0, 1)`,
+centred within ally :math:`i` so that :math:`u_{iR}` is the ally's mean
+intensity; levels and blocks in :mod:`bayes_alliance.models.time_structure`; 0
+for a level the training panel lacks), and :math:`\nu = \sigma_\nu = 0` without them. It also
 enters the latent outcome's own predictor, :math:`\eta_R = \alpha_R + u_{iR} +
 x_R^\top\beta_R + \nu`, so that :math:`\eta_R = \alpha_R' + s\,\tilde\eta_R`
 exactly, with or without innovations: the statements stay an indicator with
@@ -307,9 +309,10 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             variance = sd[r] ** 2 + b_r @ x_cov @ b_r
             if spec.latent_innovations != "none":
                 level = pm.Data(INNOVATION_INPUT, inputs.innovation_idx, dims="obs")
-                sd_nu, nu = innovations(spec, resolved, levels[INNOVATION_INPUT])
+                nu, nu_variance = innovations(spec, resolved, levels[INNOVATION_INPUT],
+                                              inputs.innovation_idx)
                 innovation = nu[level]
-                numerator, variance = numerator + innovation, variance + sd_nu ** 2
+                numerator, variance = numerator + innovation, variance + nu_variance
             scale = pt.sqrt(variance)
             latent_std = numerator / scale
 

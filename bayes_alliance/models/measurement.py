@@ -40,15 +40,13 @@ latent's effect there rests on the between-ally contrast :math:`u_{iR}` alone
 :math:`\tilde\rho` term by term (or year by year): a level's innovation is
 pinned down by the indicators' rows of that ally and period, each weighted by
 its loading, and an outcome's slope on :math:`\tilde\rho` is then informed by
-how the outcome moves with those within-ally changes. The innovations' ally
-mean :math:`\bar\nu_i` trades off with :math:`u_{iR}` (both shift every row of
-the ally); the split is identified softly, by the priors: :math:`\bar\nu_i`
-has prior sd :math:`\sigma_\nu/\sqrt{n_i}` over an ally's :math:`n_i` levels,
-:math:`u_{iR}` sd :math:`\sigma_R`. A row's likelihood sees only
-:math:`u_{iR} + \nu_\ell`, so the split, and with it :math:`\sigma_R` against
-:math:`\sigma_\nu` (both in the scale :math:`s`), rests on the spread of the
-innovations within allies against that of the ally means: weakly identified
-when allies have few levels.
+how the outcome moves with those within-ally changes. The innovations are
+centred within each ally (:mod:`bayes_alliance.models.time_structure`), so
+:math:`u_{iR}` is the ally's mean intensity and the innovations its
+term-to-term movement: the latent's between- and within-ally parts are
+separate parameters, and :math:`\sigma_R` against :math:`\sigma_\nu` (both in
+the scale :math:`s`) is told apart by the spread of the ally means against the
+spread within allies.
 
 Identification by construction. Scale: :math:`\tilde\rho` has unit variance
 over the training rows (the standardisation above), so a loading is the

@@ -61,19 +61,30 @@ before it), or single years. Each (ally, block) pair present in the training
 panel is a level :math:`\ell = (i, b)` (coordinate ``innovation``, labels such as
 ``ROK|1969-1972``) with the innovation
 
-.. math:: \nu_{\ell} = \sigma_\nu z_\ell, \qquad z_\ell \sim \text{Normal}(0, 1)
+.. math:: \nu_{\ell} = \sigma_\nu\,(z_\ell - \bar z_{i}), \qquad z_\ell \sim \text{Normal}(0, 1)
 
+with :math:`\bar z_i` the mean of :math:`z` over ally :math:`i`'s levels
 (``z_innovation``, non-centred; :math:`\sigma_\nu` is ``sd_innovation``, prior
-selector ``sd_innovation[<latent outcome>]``). The innovation of row
-:math:`it` enters the numerator of the standardised intensity and the latent
-outcome's own predictor, and its variance the scale
+selector ``sd_innovation[<latent outcome>]``). Centred within each ally, the
+innovations sum to zero over an ally's levels: the ally effect :math:`u_{iR}` is
+the ally's *mean* intensity (the between-ally part of the latent) and
+:math:`\nu` its movement from term to term (the within-ally part), a Mundlak
+split by construction. Without the centring the innovations' ally mean trades
+off with :math:`u_{iR}` (both shift every row of the ally) and the ally sd of
+the latent mixed slowly (R-hat 1.12-1.23 in the recovery test of
+``tests/test_latent_innovations.py``; 1.02 centred); the one direction per ally
+that the centring removes (:math:`\bar z_i`) keeps its Normal prior and no
+likelihood. The innovation of row :math:`it` enters the numerator of the
+standardised intensity and the latent outcome's own predictor, and its
+variance, :math:`\sigma_\nu^2` times the mean over rows of :math:`1 - 1/n_i`
+(what a centred level keeps of it, :math:`n_i` the ally's levels), the scale
 (:mod:`bayes_alliance.models.joint`, :mod:`bayes_alliance.models.measurement`
 for why). Rows reach their level through the input ``innovation_idx``, built
 like a group index (:func:`level_index`): a level the training panel does not
 have (a held-out year or ally, a scenario year beyond the panel) gets index 0
-and innovation 0, the marginal prediction. The levels are free parameters, not
-a random walk: neighbouring terms of an ally are tied only through the ally
-effect and the covariates.
+and innovation 0: the ally's mean intensity. The levels are not a random walk:
+neighbouring terms of an ally are tied only through the ally effect and the
+covariates.
 """
 
 from __future__ import annotations
@@ -184,18 +195,45 @@ def innovation_labels(spec: ModelSpec, frame: pd.DataFrame) -> list[str]:
     return [f"{a}|{b}" for a, b in zip(frame["ally"].astype(str), blocks, strict=True)]
 
 
-def innovations(spec: ModelSpec, resolved: ResolvedPriors, levels: list[str]) -> tuple[Any, Any]:
-    r"""The innovation sd :math:`\sigma_\nu` and the innovations :math:`(0, \nu_1, \dots, \nu_L)`.
+def innovations(spec: ModelSpec, resolved: ResolvedPriors, levels: list[str],
+                row_levels: np.ndarray) -> tuple[Any, Any]:
+    r"""The innovations :math:`(0, \nu_1, \dots, \nu_L)` and their variance over rows.
 
     Creates ``sd_innovation`` and ``z_innovation`` (Normal(0, 1) over the
     coordinate ``innovation``: the ``levels``) in the current model, and no
-    deterministic (the innovations are :math:`\sigma_\nu z`); index the result
-    with the input ``innovation_idx`` (position 0: an unseen level, no innovation).
+    deterministic. The innovations are centred within each ally,
+    :math:`\nu_\ell = \sigma_\nu (z_\ell - \bar z_{i(\ell)})`, so they sum to zero
+    over an ally's levels and :math:`u_{iR}` is the ally's mean intensity. Index
+    the result with the input ``innovation_idx`` (position 0: an unseen level,
+    no innovation: the ally's mean).
+
+    Parameters
+    ----------
+    levels
+        The training levels ``"<ally>|<block>"``.
+    row_levels
+        ``innovation_idx`` of the training rows (1 + position in ``levels``).
+
+    Returns
+    -------
+    innovations, variance
+        The innovations with a leading 0, and their prior variance averaged
+        over the training rows, :math:`\sigma_\nu^2\, c` with :math:`c` the mean
+        over rows of :math:`1 - 1/n_{i}` (:math:`n_i` the levels of the row's
+        ally; the variance a centred level keeps): what they add to the
+        latent's scale.
     """
     pm.modelcontext(None).add_coord(INNOVATION, levels)
     sd = prior_variable("sd_innovation", resolved, "sd_innovation", [(spec.latent_outcome,)])
     z = pm.Normal("z_innovation", 0.0, 1.0, dims=INNOVATION)
-    return sd, pt.concatenate([pt.zeros(1), sd * z])
+    codes, _ = pd.factorize(pd.Series([lev.split("|", 1)[0] for lev in levels]))
+    member = np.zeros((len(levels), codes.max() + 1))
+    member[np.arange(len(levels)), codes] = 1.0
+    per_ally = member.sum(axis=0)
+    centred = z - member @ ((member.T @ z) / per_ally)
+    seen = row_levels[row_levels > 0] - 1
+    keep = float(np.mean(1.0 - 1.0 / per_ally[codes[seen]])) if seen.size else 0.0
+    return pt.concatenate([pt.zeros(1), sd * centred]), keep * sd ** 2
 
 
 def previous_rows(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
