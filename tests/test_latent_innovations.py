@@ -17,7 +17,7 @@ from bayes_alliance.models.joint import input_names, make_inputs
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.names import readable_cells
 from bayes_alliance.models.predictor import Predictor
-from bayes_alliance.models.priors import load_prior_set, resolve_priors
+from bayes_alliance.models.priors import DEFAULT_PRIORS, load_prior_set, resolve_priors
 from bayes_alliance.models.spec import load_spec
 from bayes_alliance.models.time_structure import (
     INNOVATION,
@@ -102,14 +102,17 @@ def test_innovations_need_the_latent_outcome() -> None:
 
 
 def test_sd_innovation_prior_family() -> None:
+    """The shipped sets do not name it (their hashes key the saved fits): the default holds."""
     spec = load_spec(_spec("term"))
-    bare = load_prior_set("weak").to_dict()
-    del bare["priors"]["sd_innovation"]
-    with pytest.raises(SpecError, match=r"no prior for sd_innovation\[reassure\]"):
-        resolve_priors(spec, bare)
-    bare["priors"]["sd_innovation"] = {"dist": "Normal", "mu": 0.0, "sigma": 1.0}
+    weak = load_prior_set("weak").to_dict()
+    assert "sd_innovation" not in weak["priors"]
+    assert resolve_priors(spec, weak).cells["sd_innovation"][("reassure",)] == \
+        DEFAULT_PRIORS["sd_innovation"]
+    weak["priors"]["sd_innovation"] = {"dist": "Exponential", "lam": 4.0}
+    assert resolve_priors(spec, weak).cells["sd_innovation"][("reassure",)].dist == "Exponential"
+    weak["priors"]["sd_innovation"] = {"dist": "Normal", "mu": 0.0, "sigma": 1.0}
     with pytest.raises(SpecError, match="'sd_innovation' cannot take a Normal prior"):
-        load_prior_set(bare)
+        load_prior_set(weak)
     assert "sd_innovation" not in resolve_priors(load_spec(_spec(None)), "weak").cells
 
 

@@ -14,6 +14,12 @@ time-structure parameters of :mod:`bayes_alliance.models.time_structure`
 the auxiliary parameters of the outcome families, ``phi``, ``sigma``, ``nu``,
 each indexed by outcome: ``phi`` or ``phi[reassure]``); an unknown family is an
 error listing the valid ones.
+A family may have a package default (:data:`DEFAULT_PRIORS`), used for a cell
+that no selector of the set matches; a set may still name the family to
+override it. Defaults exist for families added after the shipped sets: a set
+keeps its contents, and so its hash and the fits keyed on it
+(:mod:`bayes_alliance.replication`), while it gains a family that its specs do
+not use. The resolved prior, with its source, is recorded with every fit.
 Cells that name an outcome or term the current spec does not have are kept in
 :attr:`ResolvedPriors.unused` (prior sets are shared between specs) and
 recorded with the fit.
@@ -86,6 +92,17 @@ class Prior:
         if self.source:
             d["source"] = self.source
         return d
+
+
+#: package defaults of families that a prior set need not name (module docstring).
+#: sd_innovation: the latent innovations' sd (bayes_alliance.models.time_structure), on the
+#: statements' log-rate scale like sd_ally[reassure] (HalfNormal(1) in the weak set): a
+#: priori an ally's term-to-term moves of the latent intensity are smaller than the
+#: differences between allies, yet up to about one log unit remains plausible.
+DEFAULT_PRIORS: dict[str, Prior] = {
+    "sd_innovation": Prior("HalfNormal", (("sigma", 0.5),),
+                           source="package default (bayes_alliance.models.priors)"),
+}
 
 
 @dataclass(frozen=True)
@@ -297,6 +314,9 @@ def resolve_priors(spec: ModelSpec, priors: str | os.PathLike[str] | PriorSet) -
                     used.add(hit[0])
                     break
             else:
+                if family in DEFAULT_PRIORS:
+                    resolved.cells[family][index] = DEFAULT_PRIORS[family]
+                    continue
                 raise SpecError(
                     f"prior set '{prior_set.name}' has no prior for {family}"
                     f"[{', '.join(index)}]; add a selector '{family}' or "
