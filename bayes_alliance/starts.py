@@ -86,7 +86,7 @@ def mirror_point(model: AllianceModel, point: dict[str, np.ndarray]) -> dict[str
         rows, cols = np.tril_indices(k)  # the packed factor: lower triangle, row by row
         out[chol][(rows == r) != (cols == r)] *= -1
     out[f"beta_{spec.latent_outcome}"] *= -1
-    if spec.latent_innovations != "none":
+    if spec.has_innovations:
         out["z_innovation"] *= -1
     for o in spec.outcomes:  # slopes are in term order: flip the latent terms' own
         out[f"beta_{o.name}"][[o.terms.index(t) for t in o.latent_terms]] *= -1

@@ -12,6 +12,10 @@ from typing import Any
 import typer
 
 from bayes_alliance.errors import BayesAllianceError, ConvergenceWarning
+from bayes_alliance.resources import shipped_names
+
+#: The shipped spec names, for the verbs' --help (read from models/ so new specs appear).
+SPEC_NAMES = ", ".join(shipped_names())
 
 #: errors shown to the user as one paragraph and exit code 1
 USER_ERRORS: tuple[type[BaseException], ...] = (

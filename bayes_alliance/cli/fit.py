@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+from bayes_alliance.cli._common import SPEC_NAMES, echo_json, handle_errors, is_terminal
 from bayes_alliance.constants import MAX_RESTARTS
 from bayes_alliance.convergence import advice, describe_restarts
 
@@ -73,10 +73,8 @@ def quiet_pymc(verbose: bool) -> None:
 @handle_errors
 def fit(
     data: str = typer.Option("default", help="'default', 'real', or a panel CSV/Parquet path."),
-    spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, joint-real-time, "
-                                           "joint-real-measured, reassurance, burden, "
-                                           "strategic) or a TOML path; a joint-real* or the "
-                                           "strategic spec for --data real."),
+    spec: str = typer.Option("joint", help=f"Shipped spec ({SPEC_NAMES}) or a TOML path; a "
+                                           "joint-real* or the strategic spec for --data real."),
     priors: str = typer.Option(None, help="Prior set: weak, theory, skeptical or a TOML path "
                                           "(default: the spec's own)."),
     draws: int = typer.Option(1000, help="Posterior draws per chain."),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bayes_alliance.cli._common import echo_json, handle_errors, is_terminal
+from bayes_alliance.cli._common import SPEC_NAMES, echo_json, handle_errors, is_terminal
 
 # The verbs import the library inside their bodies so that `bayes-alliance --help`
 # stays fast (PyMC/ArviZ load only when a verb runs); not to dodge import cycles.
@@ -25,8 +25,7 @@ def _command(name: str, options: dict[str, object], flags: tuple[str, ...] = ())
 
 @handle_errors
 def sbc(
-    spec: str = typer.Option("joint", help="Shipped spec (joint, joint-real, reassurance, "
-                                           "burden) or TOML."),
+    spec: str = typer.Option("joint", help=f"Shipped spec ({SPEC_NAMES}) or TOML."),
     priors: str = typer.Option("sbc", help="Prior set that both generates and fits the data "
                                            "(default 'sbc': weak with two tails trimmed)."),
     sims: int = typer.Option(200, help="Number of simulations (finished ones are reused)."),

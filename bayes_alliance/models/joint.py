@@ -69,6 +69,28 @@ latent cannot follow them. The innovations let it: measured by the indicators
 that is not a function of :math:`k`'s covariates, and :math:`\gamma_k` a
 within-ally source of identification. Without indicators only the sparse
 statements inform them, and they mostly add overdispersion by ally and period.
+That is the design; the first real-panel fit (``joint-real-dynamic``, weak
+priors, 4 x 300 draws after 300) shows that the indicators do not yet carry
+the innovations: with :math:`\hat{\text{sd}}_\nu \approx 0.23` the spending
+equation, precisely measured, uses them as its own ally-by-term effects, and
+:math:`\gamma_{milex}` splits into two modes of opposite sign (+2.2 in three
+chains, -1.6 in one, log densities within one sd; trees of depth 9-10).
+``reports/validation/measurement/dynamic_short.md`` has the numbers.
+
+The exclusion ridge is also where the default panel's minor mode lies (issue
+17; ``reports/validation/minor_mode/``). The latent's slopes on the covariates
+that no other equation has (``exit_capacity`` and its interaction in
+``models/joint.toml``) are what tie :math:`\tilde\eta_R` to the statements rather
+than to spending. A chain that sets them near zero (:math:`\beta_R` for exit
+capacity 0.37 -> 0.0, the statements' dispersion :math:`\phi` 6.9 -> 3.2) makes
+the latent a function of spending's own covariates and ally effect; spending's
+coefficient on it then runs to +1.7 (true -0.12), offset by its importance,
+threat and retrenchment slopes and by ally effects correlated -0.92 with the
+latent's. That basin is a local mode about 15 within-chain sds of log density
+below the main one: negligible mass, but a chain that enters it during warm-up
+stays. It exists because the statements are too sparse to outweigh spending;
+indicators (``[[indicators]]``) are the remedy in the model, the stuck-chain
+guard (:mod:`bayes_alliance.guard`) the remedy in the sampler.
 
 The likelihood of each outcome comes from its family in
 :mod:`bayes_alliance.models.families`. Each outcome's :math:`\eta` is built over
@@ -145,7 +167,7 @@ class Inputs:
             out[f"M_{o.name}"] = self.M[o.name]
             if o.group_effects:
                 out[f"G_{o.name}"] = self.G[o.name]
-        if spec.latent_innovations != "none":
+        if spec.has_innovations:
             out[INNOVATION_INPUT] = self.innovation_idx
         return out
 
@@ -158,7 +180,7 @@ def input_names(spec: ModelSpec) -> list[str]:
     """
     return [*ROW_INPUTS, *(f"{p}_{o.name}" for o in spec.outcomes for p in ("X", "M")),
             *(f"G_{o.name}" for o in spec.outcomes if o.group_effects),
-            *([INNOVATION_INPUT] if spec.latent_innovations != "none" else [])]
+            *([INNOVATION_INPUT] if spec.has_innovations else [])]
 
 
 @dataclass(frozen=True)
@@ -204,7 +226,7 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         G={o.name: group_index(o, frame, levels[f"G_{o.name}"]) for o in spec.outcomes
            if o.group_effects},
         innovation_idx=(level_index(innovation_labels(spec, frame), levels[INNOVATION_INPUT])
-                        if spec.latent_innovations != "none" else None),
+                        if spec.has_innovations else None),
     )
 
 
@@ -307,7 +329,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             b_r = beta[lat.name][: len(lat.covariate_terms)]
             numerator = u[ally_idx, r] + (X[lat.name] - x_mean) @ b_r
             variance = sd[r] ** 2 + b_r @ x_cov @ b_r
-            if spec.latent_innovations != "none":
+            if spec.has_innovations:
                 level = pm.Data(INNOVATION_INPUT, inputs.innovation_idx, dims="obs")
                 nu, nu_variance = innovations(spec, resolved, levels[INNOVATION_INPUT],
                                               inputs.innovation_idx)

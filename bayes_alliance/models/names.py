@@ -54,7 +54,7 @@ def readable_cells(spec: ModelSpec) -> list[Cell]:
     cells += [Cell(f"rho[{o.name}]", f"rho_{o.name}") for o in spec.outcomes if o.ar1]
     cells += [Cell(f"sd_group[{o.name}]", f"sd_group_{o.name}")
               for o in spec.outcomes if o.group_effects]
-    if spec.latent_innovations != "none":
+    if spec.has_innovations:
         cells.append(Cell(f"sd_innovation[{spec.latent_outcome}]", "sd_innovation"))
     for ind in spec.indicators:  # measurement model (bayes_alliance.models.measurement)
         loading = ind.loading_family

@@ -274,7 +274,7 @@ def parameter_cells(spec: ModelSpec) -> dict[str, list[tuple[str, ...]]]:
         cells["rho"] = [(o.name,) for o in spec.outcomes if o.ar1]
     if any(o.group_effects for o in spec.outcomes):
         cells["sd_group"] = [(o.name,) for o in spec.outcomes if o.group_effects]
-    if spec.latent_innovations != "none":
+    if spec.has_innovations:
         cells["sd_innovation"] = [(spec.latent_outcome,)]
     for o in (*spec.outcomes, *spec.indicators):
         for aux in outcome_family(o.family).aux:

@@ -166,6 +166,11 @@ class ModelSpec:
         return (*named, *(c for c in used if c not in ALL_COVARIATES))
 
     @property
+    def has_innovations(self) -> bool:
+        """Whether the latent intensity has innovations (``latent_innovations`` not "none")."""
+        return self.latent_innovations != "none"
+
+    @property
     def anchors(self) -> tuple[IndicatorSpec, ...]:
         """The indicators whose loadings are positive by construction (none without indicators)."""
         return tuple(i for i in self.indicators if i.anchor)
@@ -189,7 +194,7 @@ class ModelSpec:
             del d["indicators"]
         if not self.misclassification:
             del d["misclassification"]
-        if self.latent_innovations == "none":
+        if not self.has_innovations:
             del d["latent_innovations"]
         return d
 

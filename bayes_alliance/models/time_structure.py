@@ -139,7 +139,7 @@ def group_levels(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, list[str]]:
     levels = {f"G_{o.name}": sorted(str(v) for v in frame.loc[frame[o.column].notna(),
                                                                o.group_effects].dropna().unique())
               for o in spec.outcomes if o.group_effects}
-    if spec.latent_innovations != "none":
+    if spec.has_innovations:
         levels[INNOVATION_INPUT] = sorted(set(innovation_labels(spec, frame)))
     return levels
 

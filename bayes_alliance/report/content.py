@@ -476,7 +476,7 @@ def _measurement_section(name: str, result: FitResult, tables: dict) -> Section:
            "parameter). Information share: each indicator's part of the Fisher information "
            "about the latent intensity, summed over its observed rows at the posterior means.")
     spec = result.spec
-    if spec.latent_innovations != "none":
+    if spec.has_innovations:
         draws = result.parameters()[f"sd_innovation[{spec.latent_outcome}]"]
         q = (1 - CI_PROB) / 2
         s.text(f"The latent intensity has an innovation per ally and {spec.latent_innovations} "
