@@ -129,14 +129,18 @@ def test_cli_rejects_unknown_sampler(tmp_path):
 
 @pytest.mark.slow
 def test_scaled_panel_for_the_cost_curve():
-    # the 10x and 40x panels are the same code with more copies (40x: 102,800 rows, 220 s
-    # to simulate on a busy 2-core machine), so the test stacks 3
+    # the 10x and 40x panels are the same code with more copies (40x: 102,800 rows), so the
+    # test builds 3
     from bayes_alliance.synthetic import simulate_covariates
 
     base = simulate_covariates()
     panel = bench.scaled_panel(3)
     frame = panel.frame
     assert len(frame) == 3 * len(base) and panel.synthetic
-    assert frame["year"].nunique() == 3 * base["year"].nunique()  # more years, same allies
-    assert set(frame["ally"]) == set(base["ally"]) and not frame.duplicated(["ally", "year"]).any()
+    assert frame["ally"].nunique() == 3 * base["ally"].nunique()  # more allies, same years
+    assert set(frame["year"]) == set(base["year"]) and not frame.duplicated(["ally", "year"]).any()
+    copy = frame[frame["ally"] == "ROK-2"].reset_index(drop=True)
+    original = frame[frame["ally"] == "ROK"].reset_index(drop=True)
+    assert copy["year"].tolist() == original["year"].tolist()
+    assert not copy["threat"].equals(original["threat"])  # each copy its own covariates
     assert frame["reassure"].notna().all()  # outcomes drawn from the model

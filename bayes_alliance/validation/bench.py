@@ -9,11 +9,14 @@ speed ratios between samplers use only seeds where both converged
 recorded, since shared 2-core machines are noisy. :func:`render_markdown`
 writes the README's Performance tables from the report.
 
-Panel sizes: ``scale = k`` stacks ``k`` copies of the default panel's
-covariates with the years of copy ``c`` shifted back by ``61 c`` (same allies,
-more years each; ``k = 40`` gives 102,800 ally-years), then draws outcomes from
-the joint model at the default panel's true parameters, so the cost can be
-compared across sizes.
+Panel sizes: ``scale = k`` is an alliance system ``k`` times as large: ``k``
+sets of the default panel's allies over the same years, each set with its own
+simulated covariates (copy ``c`` of ally ``ROK`` is ``ROK-c``; ``k = 40`` gives
+102,800 ally-years of 1,920 allies), then outcomes drawn from the joint model at
+the default panel's true parameters, with fresh ally effects for every ally. So
+the cost curve grows what a larger system grows: rows *and* ally effects, with
+the same number of years per ally (stacking years instead, as this benchmark
+once did, sharpens each ally's effect and makes NUTS cheaper per row).
 """
 
 from __future__ import annotations
@@ -32,28 +35,29 @@ import numpy as np
 import pandas as pd
 import typer
 
-from bayes_alliance.constants import FIRST_YEAR, LAST_YEAR
 from bayes_alliance.data.panel import Panel, validate_frame
 from bayes_alliance.fit import fit_model
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.results import versions
-from bayes_alliance.synthetic import TRUE_PARAMS, simulate_covariates
+from bayes_alliance.synthetic import SEED, TRUE_PARAMS, simulate_covariates
 
 
 def scaled_panel(scale: int, seed: int = 1) -> Panel:
-    """The default covariates stacked ``scale`` times with outcomes drawn from the model.
+    """An alliance system ``scale`` times the default's, with outcomes drawn from the model.
 
-    The first copy is validated against the panel contract; the
-    stacked copies reach back before 1816 and before some allies existed, which
-    the contract rejects for real data, so they are passed to the model as a
-    :class:`~bayes_alliance.data.panel.Panel` as they are (a synthetic panel
-    for timing, marked ``synthetic``).
+    Copy 0 is the default panel's covariates (validated against the panel
+    contract); copy ``c >= 1`` draws the same allies' covariates again
+    (:func:`~bayes_alliance.synthetic.simulate_covariates` with seed
+    ``SEED + c``) under the ally codes ``<code>-<c>``, which the contract
+    rejects for real data, so the stacked frame is passed to the model as a
+    :class:`~bayes_alliance.data.panel.Panel` as it is (a synthetic panel for
+    timing, marked ``synthetic``).
     """
     base = validate_frame(simulate_covariates(), synthetic=True).frame
-    span = LAST_YEAR - FIRST_YEAR + 1
-    frame = pd.concat([base.assign(year=base["year"] - span * c) for c in range(scale)],
-                      ignore_index=True).sort_values(["ally", "year"], ignore_index=True)
-    source = f"simulated panel, {scale}x the default covariates"
+    copies = [base] + [simulate_covariates(SEED + c).assign(ally=lambda f, c=c: f["ally"] + f"-{c}")
+                       for c in range(1, scale)]
+    frame = pd.concat(copies, ignore_index=True).sort_values(["ally", "year"], ignore_index=True)
+    source = f"simulated alliance system, {scale}x the default panel's allies"
     gen = AllianceModel.from_spec("joint", Panel(frame=frame, source=source, synthetic=True),
                                   priors="weak", require_outcomes=False)
     simulated, _ = gen.simulate(TRUE_PARAMS, seed=seed)
