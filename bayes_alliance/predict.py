@@ -34,7 +34,7 @@ from bayes_alliance.errors import SpecError
 from bayes_alliance.models.families import family
 from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.predictor import predictor_for
-from bayes_alliance.models.time_structure import group_levels, marginal_scale
+from bayes_alliance.models.time_structure import marginal_scale
 
 KINDS = ("epred", "linpred", "predict")
 
@@ -113,7 +113,7 @@ def predict(result: Any, newdata: pd.DataFrame | None = None, kind: str = "epred
     panel = result.panel
     try:
         inputs = make_inputs(result.spec, result.scaling, frame, panel.allies, panel.years,
-                             group_levels(result.spec, panel.frame))
+                             panel.frame)
     except SpecError as err:
         raise SpecError(f"newdata: {err}") from err
     predictor = predictor_for(result)

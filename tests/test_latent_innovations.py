@@ -134,8 +134,7 @@ def test_unseen_levels_get_index_zero(skeleton) -> None:
     assert len(levels) == len(panel.frame.assign(start=start).drop_duplicates(["ally", "start"]))
     assert levels[0] == "FRN|1973-1976"
     new = pd.concat([panel.frame.iloc[:2], panel.frame.iloc[:1].assign(year=2030)])
-    inputs = make_inputs(spec, model.scaling, new, panel.allies, panel.years,
-                         group_levels(spec, panel.frame))
+    inputs = make_inputs(spec, model.scaling, new, panel.allies, panel.years, panel.frame)
     first = [levels.index(f"{a}|{b}") + 1 for a, b in zip(
         new["ally"].iloc[:2], innovation_blocks("term", new["year"].iloc[:2]), strict=True)]
     assert inputs.innovation_idx.tolist() == [*first, 0]
@@ -196,11 +195,10 @@ def test_unseen_levels_predict_as_without_the_innovation(skeleton) -> None:
              for i, n in enumerate(predictor.parameters)}
     panel, spec = model.panel, model.spec
     rows = panel.frame.iloc[::7]
-    levels = group_levels(spec, panel.frame)
 
     def eta(frame, d):
         return predictor(d, make_inputs(spec, model.scaling, frame, panel.allies, panel.years,
-                                        levels), kind="eta")
+                                        panel.frame), kind="eta")
 
     later = eta(rows.assign(year=rows["year"] + 100), draws)  # blocks the fit never saw
     removed = eta(rows, {**draws, "z_innovation": np.zeros_like(draws["z_innovation"])})

@@ -92,6 +92,30 @@ stays. It exists because the statements are too sparse to outweigh spending;
 indicators (``[[indicators]]``) are the remedy in the model, the stuck-chain
 guard (:mod:`bayes_alliance.guard`) the remedy in the sampler.
 
+**Within-ally entry** (``latent_entry = "within"`` at the top of a spec). The other
+equations then see only the latent's movement within the ally,
+
+.. math::
+
+    \tilde\eta^{w}_{R,it} = \frac{(x_{R,it} - \bar x_{R,i})^\top \beta_R
+                                  + \nu_{\ell(it)}}{s},
+
+with :math:`\bar x_{R,i}` ally :math:`i`'s mean of the latent's covariate terms
+over its training rows (constants, input ``Xbar_latent``: a counterfactual keeps
+them, so it moves :math:`\tilde\eta^{w}` as much as :math:`\tilde\eta_R`) and
+the same denominator :math:`s`, so that :math:`\gamma_k` is the effect of one sd
+of the latent intensity, within an ally. The ally's mean intensity
+(:math:`u_{iR}` and :math:`\bar x_{R,i}`) no longer enters equation :math:`k`;
+its ally effect :math:`u_{ik}` absorbs it. This is the fixed-effects reading of
+:math:`\gamma_k` (ally-level confounders of reassurance and spending cannot bias
+it) and it cuts the coupling behind both ridges above: :math:`\gamma_k` no longer
+trades off against :math:`k`'s ally effects, and the latent's ally effects cannot
+be bent to fit :math:`k`. It needs within-ally variation of the latent that
+:math:`k`'s own terms do not have: a covariate of the latent that :math:`k` lacks
+(the default spec's exit capacity) or innovations; the spec loader refuses a
+within entry without either (:class:`~bayes_alliance.errors.SpecError`). The
+statements and the indicators still measure the whole :math:`\tilde\eta_R`.
+
 The likelihood of each outcome comes from its family in
 :mod:`bayes_alliance.models.families`. Each outcome's :math:`\eta` is built over
 *all* rows of the ``pm.Data`` inputs and returned in :class:`ModelGraph` (not as a
@@ -144,6 +168,8 @@ from bayes_alliance.models.time_structure import (
 
 #: ``pm.Data`` inputs shared by all outcomes (besides ``X_<o>`` and ``M_<o>``)
 ROW_INPUTS = ("ally_idx", "year_idx", "log_exposure")
+#: the row input of ``latent_entry = "within"``: the ally means of the latent's covariate terms
+ALLY_MEAN_INPUT = "Xbar_latent"
 
 
 @dataclass(frozen=True)
@@ -158,10 +184,14 @@ class Inputs:
     latent_shift: np.ndarray  # shift of the standardised latent intensity (0: factual)
     G: dict[str, np.ndarray] = field(default_factory=dict)  # outcome -> group index per row
     innovation_idx: np.ndarray | None = None  # latent innovation level per row (0: none)
+    #: with ``latent_entry = "within"``: each row's ally mean of the latent's covariate terms
+    latent_ally_mean: np.ndarray | None = None
 
     def values(self, spec: ModelSpec) -> dict[str, np.ndarray]:
         """The ``pm.Data`` arrays by name (:func:`input_names`)."""
         out = {name: getattr(self, name) for name in ROW_INPUTS}
+        if spec.within_entry:
+            out[ALLY_MEAN_INPUT] = self.latent_ally_mean
         for o in spec.outcomes:
             out[f"X_{o.name}"] = self.X[o.name]
             out[f"M_{o.name}"] = self.M[o.name]
@@ -176,37 +206,47 @@ def input_names(spec: ModelSpec) -> list[str]:
     """Names of the row-level ``pm.Data`` inputs.
 
     :data:`ROW_INPUTS`, ``X_``/``M_``/``G_<o>`` and, with latent innovations,
-    ``innovation_idx``.
+    ``innovation_idx``; with ``latent_entry = "within"``, ``Xbar_latent``.
     """
     return [*ROW_INPUTS, *(f"{p}_{o.name}" for o in spec.outcomes for p in ("X", "M")),
             *(f"G_{o.name}" for o in spec.outcomes if o.group_effects),
-            *([INNOVATION_INPUT] if spec.has_innovations else [])]
+            *([INNOVATION_INPUT] if spec.has_innovations else []),
+            *([ALLY_MEAN_INPUT] if spec.within_entry else [])]
 
 
 @dataclass(frozen=True)
 class ModelGraph:
     """The PyMC model and each outcome's linear predictor over all input rows.
 
-    ``latent`` is the standardised latent intensity over all rows and
-    ``latent_scale`` its denominator (both None without a latent outcome).
+    ``latent`` is the standardised latent intensity over all rows,
+    ``latent_scale`` its denominator and ``latent_entering`` what of it the
+    other equations see (``latent`` itself, or its within-ally part with
+    ``latent_entry = "within"``); all None without a latent outcome.
     """
 
     model: pm.Model
     eta: dict[str, pt.TensorVariable]
     latent: pt.TensorVariable | None = None
     latent_scale: pt.TensorVariable | None = None
+    latent_entering: pt.TensorVariable | None = None
 
 
 def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: list[str],
-                years: list[int], levels: dict[str, list[str]] | None = None) -> Inputs:
-    """Design arrays of ``frame`` under the training ``scaling`` and coords.
+                years: list[int], train: pd.DataFrame | None = None) -> Inputs:
+    """Design arrays of ``frame`` under the training ``scaling``, coords and panel.
 
-    ``levels`` are the training panel's group (and innovation) levels
-    (:func:`~bayes_alliance.models.time_structure.group_levels`; default: those of
-    ``frame``, right when ``frame`` is the training panel). A row whose level
-    the training panel lacks gets index 0: no group effect, no innovation.
+    ``train`` is the training panel's frame (default: ``frame``, right when
+    ``frame`` is the training panel). Its group (and innovation) levels
+    (:func:`~bayes_alliance.models.time_structure.group_levels`) index the rows: a
+    row whose level the training panel lacks gets index 0: no group effect, no
+    innovation. With ``latent_entry = "within"`` its ally means of the latent's
+    covariate terms (:func:`latent_ally_means`) are each row's
+    ``latent_ally_mean``, so that a counterfactual change of covariates moves
+    the latent's within-ally part instead of its mean; an ally the training
+    panel lacks takes the mean of its own rows in ``frame``.
     """
-    levels = group_levels(spec, frame) if levels is None else levels
+    train = frame if train is None else train
+    levels = group_levels(spec, train)
     z = scaling.standardise(frame)
     ally_pos = {a: i for i, a in enumerate(allies)}
     year_pos = {y: i for i, y in enumerate(years)}
@@ -216,8 +256,15 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         log_exposure = np.log(np.where(exposure >= 1, exposure, 1.0))
     else:
         log_exposure = np.zeros(len(frame))
+    X = {o.name: covariate_matrix(o, z) for o in spec.outcomes}
+    ally_mean = None
+    if spec.within_entry:
+        own = latent_ally_means(spec, scaling, frame)
+        means = pd.concat([latent_ally_means(spec, scaling, train),
+                           own[~own.index.isin(train["ally"].unique())]])
+        ally_mean = means.loc[frame["ally"].to_numpy()].to_numpy(float)
     return Inputs(
-        X={o.name: covariate_matrix(o, z) for o in spec.outcomes},
+        X=X,
         M={o.name: latent_multipliers(o, z) for o in spec.outcomes},
         ally_idx=frame["ally"].map(ally_pos).to_numpy("int64"),
         year_idx=frame["year"].map(year_pos).fillna(0).to_numpy("int64"),
@@ -227,7 +274,21 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
            if o.group_effects},
         innovation_idx=(level_index(innovation_labels(spec, frame), levels[INNOVATION_INPUT])
                         if spec.has_innovations else None),
+        latent_ally_mean=ally_mean,
     )
+
+
+def latent_ally_means(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame) -> pd.DataFrame:
+    r"""Each ally's mean of the latent outcome's covariate terms over its rows of ``frame``.
+
+    :math:`\bar x_{R,i}` of the module docstring, standardised as the model
+    sees the terms: a frame indexed by ally, one column per covariate term of
+    the latent outcome.
+    """
+    lat = spec.outcome(spec.latent_outcome)
+    x = covariate_matrix(lat, scaling.standardise(frame))
+    return (pd.DataFrame(x, columns=list(lat.covariate_terms), index=frame["ally"].to_numpy())
+            .groupby(level=0).mean())
 
 
 def observed_rows(outcome: OutcomeSpec, frame: pd.DataFrame) -> np.ndarray:
@@ -256,7 +317,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
     allies, years = panel.allies, panel.years
     names = list(spec.outcome_names)
     levels = group_levels(spec, frame)
-    inputs = make_inputs(spec, scaling, frame, allies, years, levels)
+    inputs = make_inputs(spec, scaling, frame, allies, years)
     coords: dict[str, list] = {ALLY: allies, YEAR: years, OUTCOME: names,
                                f"{OUTCOME}_bis": names, "obs": list(range(len(frame)))}
     rows = {o.name: observed_rows(o, frame) for o in spec.outcomes}
@@ -337,6 +398,13 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
                 numerator, variance = numerator + innovation, variance + nu_variance
             scale = pt.sqrt(variance)
             latent_std = numerator / scale
+        # what the other equations see: all of the latent, or its movement within the ally
+        entering = latent_std
+        if spec.within_entry:
+            ally_mean = pm.Data(ALLY_MEAN_INPUT, inputs.latent_ally_mean,
+                                dims=("obs", f"xterm_{spec.latent_outcome}"))
+            within = (X[lat.name] - ally_mean) @ b_r
+            entering = (within if innovation is None else within + innovation) / scale
 
         etas = {}
         for j, o in enumerate(spec.outcomes):
@@ -345,7 +413,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             eta = intercept[j] + u[ally_idx, j] + X[o.name] @ beta[o.name][cov_pos]
             if o.latent_terms:
                 lat_pos = [o.terms.index(t) for t in o.latent_terms]
-                eta = eta + latent_std * (M[o.name] @ beta[o.name][lat_pos])
+                eta = eta + entering * (M[o.name] @ beta[o.name][lat_pos])
             if year_eff is not None:
                 eta = eta + year_eff[j, year_idx]
             if o.group_effects:
@@ -364,7 +432,7 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
             model.add_coord(f"obs_{ind.name}", ind_rows.tolist())
             offset = log_exposure if ind.exposure else pt.zeros_like(log_exposure)
             _likelihood(ind, ind_etas[ind.name], ind_rows, frame, offset, resolved)
-    return ModelGraph(model, etas, latent_std, scale)
+    return ModelGraph(model, etas, latent_std, scale, entering)
 
 
 def _likelihood(o: OutcomeSpec | IndicatorSpec, eta, rows: np.ndarray, frame: pd.DataFrame,

@@ -12,7 +12,8 @@ axis, ``pytensor.graph.vectorize_graph``) and every ``pm.Data`` container with a
 plain input. It is the fitted model's graph, evaluated: there is no second
 implementation of the model to keep in step. One more input, the scenarios'
 shift :math:`\delta_r` of the standardised latent intensity, is substituted into
-that graph: :math:`\tilde\eta_R \to \tilde\eta_R + \delta_r` wherever it enters,
+that graph: :math:`\tilde\eta_R \to \tilde\eta_R + \delta_r` wherever it enters
+(its within-ally part, with ``latent_entry = "within"``),
 and the latent outcome's own predictor moves by :math:`\delta_r` times the
 latent's model-implied sd (its denominator); :math:`\delta = 0` gives the fitted
 predictors. :math:`g_k^{-1}` is the family's
@@ -73,7 +74,8 @@ class Predictor:
         shift = pt.vector("latent_shift", dtype=pytensor.config.floatX)
         eta = [graph.eta[o] for o in outcomes]
         if graph.latent is not None:
-            eta = graph_replace(eta, {graph.latent: graph.latent + shift}, strict=False)
+            entering = graph.latent_entering
+            eta = graph_replace(eta, {entering: entering + shift}, strict=False)
             r = outcomes.index(spec.latent_outcome)
             eta[r] = eta[r] + graph.latent_scale * shift
         data_names = input_names(spec)

@@ -13,7 +13,9 @@ against closed registries when the spec is read, columns against the panel
 key ``all_covariates = true`` puts every covariate in every equation
 (:mod:`bayes_alliance.models.coverage`): no exclusion restriction is left;
 ``latent_innovations = "term"`` or ``"year"`` gives the latent intensity
-ally-by-period innovations (:mod:`bayes_alliance.models.time_structure`).
+ally-by-period innovations (:mod:`bayes_alliance.models.time_structure`);
+``latent_entry = "within"`` lets only the latent intensity's movement within an
+ally enter the other equations (:mod:`bayes_alliance.models.joint`).
 """
 
 from __future__ import annotations
@@ -45,11 +47,14 @@ YEAR_EFFECT_KINDS = ("none", "iid", "period")
 #: US presidential term (4-year blocks from the 1949 inauguration) or per ally and year
 #: (:mod:`bayes_alliance.models.time_structure`)
 INNOVATION_KINDS = ("none", "term", "year")
+#: ``latent_entry``: how the latent intensity enters the other equations: all of it
+#: ("total") or its deviation from the ally's mean ("within"; bayes_alliance.models.joint)
+LATENT_ENTRIES = ("total", "within")
 LATENT = "reassurance"
 
 _TOP_KEYS = {"schema_version", "name", "description", "priors", "covariates", "ally_effects",
              "year_effects", "outcomes", "latent_outcome", "all_covariates", "indicators",
-             "misclassification", "latent_innovations"}
+             "misclassification", "latent_innovations", "latent_entry"}
 _OUTCOME_KEYS = {"name", "column", "family", "exposure", "terms", "optional", "ar1",
                  "group_effects"}
 _INDICATOR_KEYS = {"name", "column", "family", "exposure", "anchor"}
@@ -130,6 +135,7 @@ class ModelSpec:
     indicators: tuple[IndicatorSpec, ...] = ()
     misclassification: bool = False
     latent_innovations: str = "none"  # one of INNOVATION_KINDS
+    latent_entry: str = "total"  # one of LATENT_ENTRIES
 
     @property
     def outcome_names(self) -> tuple[str, ...]:
@@ -171,6 +177,11 @@ class ModelSpec:
         return self.latent_innovations != "none"
 
     @property
+    def within_entry(self) -> bool:
+        """Whether only the latent's within-ally movement enters the other equations."""
+        return self.latent_entry == "within"
+
+    @property
     def anchors(self) -> tuple[IndicatorSpec, ...]:
         """The indicators whose loadings are positive by construction (none without indicators)."""
         return tuple(i for i in self.indicators if i.anchor)
@@ -179,8 +190,9 @@ class ModelSpec:
         """Plain dict (JSON-serialisable) of the spec.
 
         The time-structure fields (``year_breaks``, ``ar1``, ``group_effects``),
-        the measurement fields (``indicators``, ``misclassification``) and
-        ``latent_innovations`` are left out at their defaults, so a spec without
+        the measurement fields (``indicators``, ``misclassification``),
+        ``latent_innovations`` and ``latent_entry`` are left out at their defaults, so a
+        spec without
         them keeps the dict and the :meth:`hash` it had before they existed.
         """
         d = asdict(self)
@@ -196,6 +208,8 @@ class ModelSpec:
             del d["misclassification"]
         if not self.has_innovations:
             del d["latent_innovations"]
+        if not self.within_entry:
+            del d["latent_entry"]
         return d
 
     @classmethod
@@ -496,8 +510,11 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         misclassification=misclassification,
         latent_innovations=_innovations(raw.get("latent_innovations", "none"), where,
                                         latent if latent in names else None),
+        latent_entry=_entry(raw.get("latent_entry", "total"), where, uses_latent),
     )
-    return spec.with_all_covariates() if every else spec
+    spec = spec.with_all_covariates() if every else spec
+    _check_within_identified(spec, where)
+    return spec
 
 
 def _innovations(value: Any, where: str, latent: str | None) -> str:
@@ -510,6 +527,41 @@ def _innovations(value: Any, where: str, latent: str | None) -> str:
                         "intensity ally-by-period innovations, but 'latent_outcome' is not an "
                         "outcome of the spec; add it or drop latent_innovations")
     return value
+
+
+def _entry(value: Any, where: str, uses_latent: bool) -> str:
+    """``latent_entry``: one of :data:`LATENT_ENTRIES`; "within" needs a latent term."""
+    if value not in LATENT_ENTRIES:
+        raise SpecError(f"{where}: latent_entry {value!r} is unknown; valid: "
+                        f"{', '.join(LATENT_ENTRIES)}")
+    if value == "within" and not uses_latent:
+        raise SpecError(f"{where}: latent_entry = \"within\" says how the latent intensity "
+                        f"enters other equations, but no outcome has a '{LATENT}' term; add one "
+                        "or drop latent_entry")
+    return value
+
+
+def _check_within_identified(spec: ModelSpec, where: str) -> None:
+    r"""Refuse a within entry whose effect is an exact function of an equation's own terms.
+
+    Without innovations, the latent's within-ally movement is
+    :math:`(x_{R,it} - \bar x_{R,i})^\top\beta_R`; an equation that has every one of
+    the latent's covariates as its own terms (and its ally effect) fits that
+    movement by itself, so its reassurance coefficient would be identified by
+    the prior alone.
+    """
+    if not spec.within_entry or spec.has_innovations or spec.latent_outcome is None:
+        return
+    own = set(spec.outcome(spec.latent_outcome).covariate_terms)
+    for o in spec.outcomes:
+        if o.latent_terms and own <= set(o.covariate_terms):
+            raise SpecError(
+                f"{where}: with latent_entry = \"within\", outcome '{o.name}' has every "
+                f"covariate of the latent outcome ({', '.join(sorted(own))}) as its own terms, "
+                f"so the latent's within-ally movement is a function of them and its "
+                f"'{LATENT}' coefficient is not identified; drop one of them from '{o.name}' "
+                "(an exclusion restriction), add latent_innovations, or use "
+                "latent_entry = \"total\"")
 
 
 def _breaks(year: dict[str, Any], kind: str, where: str) -> tuple[int, ...]:

@@ -43,7 +43,6 @@ from bayes_alliance.models.joint import Inputs, make_inputs
 from bayes_alliance.models.predictor import Predictor, predictor_for
 from bayes_alliance.models.spec import ModelSpec
 from bayes_alliance.models.strategic.spec import StrategicSpec
-from bayes_alliance.models.time_structure import group_levels
 from bayes_alliance.scenarios.definition import Intervention, Scenario, load_scenario
 from bayes_alliance.scenarios.drivers import scenario_drivers
 from bayes_alliance.scenarios.labels import outcome_label
@@ -202,7 +201,7 @@ def _inputs(spec: ModelSpec, scaling: Any, frame: pd.DataFrame, allies: list[str
             years: list[int], train: pd.DataFrame) -> Inputs:
     """Design of ``frame`` with zero log exposure (counts as rates per unit of exposure)."""
     try:
-        inputs = make_inputs(spec, scaling, frame, allies, years, group_levels(spec, train))
+        inputs = make_inputs(spec, scaling, frame, allies, years, train)
     except SpecError as err:
         raise ScenarioError(f"the intervened covariates leave the model's domain: {err}") from err
     return replace(inputs, log_exposure=np.zeros(len(frame)))

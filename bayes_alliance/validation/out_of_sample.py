@@ -78,7 +78,6 @@ from bayes_alliance.models.joint import make_inputs, observed_rows, observed_val
 from bayes_alliance.models.model import AllianceModel
 from bayes_alliance.models.predictor import predictor_for
 from bayes_alliance.models.spec import ModelSpec, load_spec
-from bayes_alliance.models.time_structure import group_levels
 from bayes_alliance.validation.baseline import single_outcome_spec
 from bayes_alliance.validation.cluster import dask_client
 
@@ -233,7 +232,7 @@ def posterior_eta(result: Any, test: pd.DataFrame, rng: np.random.Generator
     new_allies = sorted(set(test[ALLY].astype(str)) - set(allies))
     new_years = sorted(set(int(y) for y in test["year"]) - set(years))
     inputs = make_inputs(result.spec, result.scaling, test, allies + new_allies,
-                         years + new_years, group_levels(result.spec, panel.frame))
+                         years + new_years, panel.frame)
     predictor = predictor_for(result, effects_as_inputs=True)
     draws = predictor.draws_from(post)
     draws["u_ally"] = np.concatenate(
