@@ -72,12 +72,15 @@ def test_resume_keeps_runs_with_the_same_settings_only():
     assert [r["seed"] for r in bench.done_runs(prev, same)] == [1]
     assert bench.done_runs(prev, {**same, "draws": 500}) == []
     assert bench.done_runs(None, same) == []
+    # a bench.json from before the spec setting was made with the joint spec
+    assert len(bench.done_runs(prev, {**same, "spec": "joint"})) == 1
+    assert bench.done_runs(prev, {**same, "spec": "joint-within"}) == []
 
 
 def test_cli_resumes_without_rerunning(tmp_path, monkeypatch):
     calls = []
 
-    def fake(sampler, scale, draws, tune, chains, seed):
+    def fake(sampler, scale, draws, tune, chains, seed, spec):
         calls.append((sampler, scale, seed))
         return run(sampler, scale, seed, 100.0 * scale, 10.0 / scale)
 
@@ -112,7 +115,7 @@ def test_missing_jax_sampler_is_skipped_cleanly(tmp_path, monkeypatch):
                         lambda name, *a: None if name == "numpyro" else real(name, *a))
     calls = []
     monkeypatch.setattr(bench, "run_in_subprocess",
-                        lambda s, *a, seed: calls.append(s) or run(s, 1, seed, 100.0, 5.0))
+                        lambda s, *a, seed, spec: calls.append(s) or run(s, 1, seed, 100.0, 5.0))
     res = CliRunner().invoke(app, ["bench", "--samplers", "nutpie,numpyro", "--repeats", "1",
                                    "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output

@@ -34,6 +34,9 @@ def bench(
     draws: int = typer.Option(1000, help="Draws per chain."),
     tune: int = typer.Option(1000, help="Tuning steps per chain."),
     chains: int = typer.Option(4, help="Chains."),
+    spec: str = typer.Option("joint", help="Spec to fit (a shipped name or a TOML path with "
+                                           "the joint spec's outcomes); outcomes are drawn "
+                                           "from it. Runs of another spec are not resumed."),
     out: Path = typer.Option(Path("reports/bench"), help="Folder for bench.json and bench.png."),
     readme: Path | None = typer.Option(None, help="README whose Performance tables (between "
                                                   "the bench:performance markers) are "
@@ -42,14 +45,16 @@ def bench(
                                help="Discard the runs already in OUT/bench.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON summary on stdout."),
 ) -> None:
-    """Time compile + sampling, ESS per second and per gradient, and peak memory of the joint model.
+    """Time compile + sampling, ESS per second and per gradient, and peak memory of a fit.
 
     Every run is a fresh process; per sampler and size the medians of --repeats
     seeds and the worst run, how many converged, and the nutpie : PyMC ESS ratio
     over the seeds where both converged, checked against the performance targets
-    in the README. OUT/bench.json is rewritten after each run and later calls add
-    to it (same draws/tune/chains), so that an interrupted bench resumes and sizes
-    can be run separately, e.g. `bench --scales 1` then `bench --samplers nutpie
+    in the README. The model is the joint spec (or --spec) with weak priors, on
+    a panel of the default's allies (times --scales) drawn from that spec.
+    OUT/bench.json is rewritten after each run and later calls add to it (same
+    draws/tune/chains/spec), so that an interrupted bench resumes and sizes can
+    be run separately, e.g. `bench --scales 1` then `bench --samplers nutpie
     --scales 10,40 --repeats 1`. Writes OUT/bench.json and OUT/bench.png, and with
     --readme the README's Performance tables.
     """
@@ -77,7 +82,10 @@ def bench(
     skipped = missing_samplers(sampler_list)
     for name, why in skipped.items():
         typer.echo(f"bench: skipping {name}: {why}", err=True)
-    settings = {"draws": draws, "tune": tune, "chains": chains}
+    from bayes_alliance.models.spec import load_spec
+
+    load_spec(spec)  # a bad spec fails here, not in every subprocess
+    settings = {"draws": draws, "tune": tune, "chains": chains, "spec": spec}
     path = out / "bench.json"
     previous = None if fresh or not path.is_file() else json.loads(path.read_text())
     runs = done_runs(previous, settings)
@@ -104,7 +112,8 @@ def bench(
                 if (sampler, scale, rep + 1) in done:
                     continue
                 typer.echo(f"bench: {sampler} at {scale}x, run {rep + 1}/{repeats}...", err=True)
-                r = run_in_subprocess(sampler, scale, draws, tune, chains, seed=rep + 1)
+                r = run_in_subprocess(sampler, scale, draws, tune, chains, seed=rep + 1,
+                                      spec=spec)
                 if "error" in r:
                     typer.echo(f"  failed: {r['error'][-300:]}", err=True)
                     continue

@@ -42,7 +42,7 @@ from bayes_alliance.results import versions
 from bayes_alliance.synthetic import SEED, TRUE_PARAMS, simulate_covariates
 
 
-def scaled_panel(scale: int, seed: int = 1) -> Panel:
+def scaled_panel(scale: int, seed: int = 1, spec: str = "joint") -> Panel:
     """An alliance system ``scale`` times the default's, with outcomes drawn from the model.
 
     Copy 0 is the default panel's covariates (validated against the panel
@@ -51,21 +51,22 @@ def scaled_panel(scale: int, seed: int = 1) -> Panel:
     ``SEED + c``) under the ally codes ``<code>-<c>``, which the contract
     rejects for real data, so the stacked frame is passed to the model as a
     :class:`~bayes_alliance.data.panel.Panel` as it is (a synthetic panel for
-    timing, marked ``synthetic``).
+    timing, marked ``synthetic``). The outcomes are drawn from ``spec`` (a
+    shipped spec name or a TOML path whose outcomes are the joint spec's).
     """
     base = validate_frame(simulate_covariates(), synthetic=True).frame
     copies = [base] + [simulate_covariates(SEED + c).assign(ally=lambda f, c=c: f["ally"] + f"-{c}")
                        for c in range(1, scale)]
     frame = pd.concat(copies, ignore_index=True).sort_values(["ally", "year"], ignore_index=True)
     source = f"simulated alliance system, {scale}x the default panel's allies"
-    gen = AllianceModel.from_spec("joint", Panel(frame=frame, source=source, synthetic=True),
+    gen = AllianceModel.from_spec(spec, Panel(frame=frame, source=source, synthetic=True),
                                   priors="weak", require_outcomes=False)
     simulated, _ = gen.simulate(TRUE_PARAMS, seed=seed)
     return Panel(frame=simulated, source=source, synthetic=True)
 
 
 def run_once(sampler: str, scale: int, draws: int, tune: int, chains: int,
-             seed: int) -> dict[str, Any]:
+             seed: int, spec: str = "joint") -> dict[str, Any]:
     """Fit once in this process and measure it (used by the subprocess worker).
 
     ESS per second divides the smallest bulk (tail) ESS by the sampling time;
@@ -75,8 +76,8 @@ def run_once(sampler: str, scale: int, draws: int, tune: int, chains: int,
     (:func:`~bayes_alliance.convergence.diagnose`: R-hat, ESS, divergences,
     BFMI, no stuck chain after the guard).
     """
-    panel = scaled_panel(scale)
-    model = AllianceModel.from_spec("joint", panel, priors="weak")
+    panel = scaled_panel(scale, spec=spec)
+    model = AllianceModel.from_spec(spec, panel, priors="weak")
     t0 = time.perf_counter()
     result = fit_model(model, draws=draws, tune=tune, chains=chains, sampler=sampler,
                        random_seed=seed, prior_draws=0, predictive=False)
@@ -87,7 +88,8 @@ def run_once(sampler: str, scale: int, draws: int, tune: int, chains: int,
     grads = int(stats["n_steps"].sum()) if "n_steps" in stats.data_vars else None
     restarts = result.info.get("restarts", [])
     return {
-        "sampler": sampler, "scale": scale, "rows": len(panel.frame), "draws": draws, "tune": tune,
+        "sampler": sampler, "spec": spec, "scale": scale, "rows": len(panel.frame),
+        "draws": draws, "tune": tune,
         "chains": chains, "seed": seed,
         "compile_s": round(wall - sampling, 2), "sampling_s": round(sampling, 2),
         "total_s": round(wall, 2),
@@ -106,10 +108,10 @@ def run_once(sampler: str, scale: int, draws: int, tune: int, chains: int,
 
 
 def run_in_subprocess(sampler: str, scale: int, draws: int, tune: int, chains: int,
-                      seed: int, timeout: float = 3600) -> dict[str, Any]:
+                      seed: int, spec: str = "joint", timeout: float = 3600) -> dict[str, Any]:
     """Run :func:`run_once` in a fresh Python process and parse its JSON line."""
     cmd = [sys.executable, "-m", "bayes_alliance.validation.bench", sampler, str(scale),
-           str(draws), str(tune), str(chains), str(seed)]
+           str(draws), str(tune), str(chains), str(seed), spec]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")]
     if proc.returncode != 0 or not lines:
@@ -225,11 +227,15 @@ def check_targets(summary: list[dict[str, Any]],
 
 
 def done_runs(previous: dict[str, Any] | None, settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """Successful runs of an earlier bench.json made with the same settings (to resume)."""
+    """Successful runs of an earlier bench.json made with the same settings (to resume).
+
+    A bench.json without a ``spec`` setting was made with the joint spec.
+    """
     if not previous:
         return []
-    same = all(previous.get("settings", {}).get(k) == settings[k]
-               for k in ("draws", "tune", "chains"))
+    earlier = {"spec": "joint", **previous.get("settings", {})}
+    same = all(earlier.get(k) == settings.get(k, "joint" if k == "spec" else None)
+               for k in ("draws", "tune", "chains", "spec"))
     return [r for r in previous.get("runs", []) if same and "error" not in r]
 
 
@@ -261,7 +267,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     v = m["versions"]
     lines = [
         "<!-- generated by `bayes-alliance bench --readme README.md`; do not edit -->",
-        f"Each run: the joint model (weak priors) on a simulated panel, {st['chains']} chains x "
+        f"Each run: the `{st.get('spec', 'joint')}` spec (weak priors) on a simulated panel "
+        f"drawn from it, {st['chains']} chains x "
         f"{st['draws']} draws after {st['tune']} tuning steps, in a fresh process (compile time "
         f"with PyTensor's cache warm). Machine: {m['cpus']} CPUs, load "
         + (f"{min(loads):.1f}-{max(loads):.1f}" if loads else "unknown")
@@ -314,7 +321,9 @@ def plot_cost(summary: list[dict[str, Any]], runs: list[dict[str, Any]]):
 
     Left: min ESS bulk per second of every run on the default panel, filled
     when the run converged and hollow when not, so a median cannot hide a failed
-    run. Right: compile + sampling time against ally-years (log-log; dotted:
+    run, and a triangle marks a run that converged only because the stuck-chain
+    guard re-ran a chain (its time includes the re-run). Right: compile + sampling
+    time against ally-years (log-log; dotted:
     linear cost from the smallest panel; legend: each sampler's fitted exponent).
     """
     from matplotlib.figure import Figure
@@ -326,9 +335,13 @@ def plot_cost(summary: list[dict[str, Any]], runs: list[dict[str, Any]]):
     for i, sampler in enumerate(samplers):
         rs = [r for r in runs if r.get("sampler") == sampler and r.get("scale") == 1
               and "ess_bulk_per_s" in r]
-        ok = [r["ess_bulk_per_s"] for r in rs if r.get("converged")]
+        ok = [r["ess_bulk_per_s"] for r in rs if r.get("converged")
+              and not r.get("chains_rerun")]
+        rerun = [r["ess_bulk_per_s"] for r in rs if r.get("converged") and r.get("chains_rerun")]
         bad = [r["ess_bulk_per_s"] for r in rs if not r.get("converged")]
-        (dots,) = axes[0].plot([i] * len(ok), np.maximum(ok, 1e-3), "o", label=f"{sampler}")
+        (dots,) = axes[0].plot([i] * len(ok), np.maximum(ok, 1e-3), "o")
+        axes[0].plot([i] * len(rerun), np.maximum(rerun, 1e-3), "^", color=dots.get_color(),
+                     label="converged after the guard re-ran a chain" if i == 0 else None)
         axes[0].plot([i] * len(bad), np.maximum(bad, 1e-3), "o", mfc="none",
                      color=dots.get_color())
         rows = [s for s in summary if s["sampler"] == sampler]
@@ -342,6 +355,8 @@ def plot_cost(summary: list[dict[str, Any]], runs: list[dict[str, Any]]):
     axes[0].set_xticks(range(len(samplers)), samplers)
     axes[0].set(ylabel="min ESS bulk per second", yscale="log",
                 title="Default panel, one dot per seed (hollow: not converged)")
+    if any(r.get("chains_rerun") for r in runs):
+        axes[0].legend(fontsize="small")
     axes[1].set(xlabel="ally-years in the panel", ylabel="compile + sampling (s, median)",
                 title="Cost against panel size (dotted: linear)", xscale="log", yscale="log")
     sizes = sorted({float(s["rows"]) for s in summary})
@@ -353,9 +368,10 @@ def plot_cost(summary: list[dict[str, Any]], runs: list[dict[str, Any]]):
     return fig
 
 
-def _worker(sampler: str, scale: int, draws: int, tune: int, chains: int, seed: int) -> None:
+def _worker(sampler: str, scale: int, draws: int, tune: int, chains: int, seed: int,
+            spec: str = "joint") -> None:
     """Entry of :func:`run_in_subprocess`: one run, printed as a ``BENCH {json}`` line."""
-    res = run_once(sampler, scale, draws, tune, chains, seed)
+    res = run_once(sampler, scale, draws, tune, chains, seed, spec)
     print("BENCH " + json.dumps(res), flush=True)
 
 
