@@ -125,6 +125,22 @@ def test_missing_jax_sampler_is_skipped_cleanly(tmp_path, monkeypatch):
     assert "numpyro: skipped, not installed" in bench.render_markdown(report)
 
 
+def test_worker_command_line_reaches_run_once(monkeypatch):
+    # the subprocess's command line, parsed as the worker parses it
+    from types import SimpleNamespace
+
+    cmd, seen = [], []
+    monkeypatch.setattr(bench.subprocess, "run", lambda c, **kw: cmd.extend(c) or SimpleNamespace(
+        returncode=0, stdout='BENCH {"sampler": "nutpie"}', stderr=""))
+    assert bench.run_in_subprocess("nutpie", 2, 10, 20, 3, seed=4, spec="joint-within") == {
+        "sampler": "nutpie"}
+    monkeypatch.setattr(bench, "run_once", lambda *a: seen.append(a) or {"ok": True})
+    res = CliRunner().invoke(bench.WORKER, cmd[3:])
+    assert res.exit_code == 0, res.output
+    assert seen == [("nutpie", 2, 10, 20, 3, 4, "joint-within")]
+    assert res.output.startswith('BENCH {"ok": true}')
+
+
 def test_cli_rejects_unknown_sampler(tmp_path):
     res = CliRunner().invoke(app, ["bench", "--samplers", "stan", "--out", str(tmp_path)])
     assert res.exit_code != 0 and "unknown sampler" in res.output

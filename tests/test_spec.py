@@ -119,7 +119,7 @@ def test_missing_spec_names_shipped_ones(tmp_path):
     with pytest.raises(ba.SpecError, match="no spec called 'jiont' \\(did you mean 'joint'\\?\\); "
                                            "shipped: burden, joint, joint-real, "
                                            "joint-real-dynamic, joint-real-measured, "
-                                           "joint-real-time, "
+                                           "joint-real-time, joint-within, "
                                            "reassurance"):
         load_spec("jiont")
     bad = tmp_path / "bad.toml"

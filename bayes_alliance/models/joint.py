@@ -88,9 +88,13 @@ coefficient on it then runs to +1.7 (true -0.12), offset by its importance,
 threat and retrenchment slopes and by ally effects correlated -0.92 with the
 latent's. That basin is a local mode about 15 within-chain sds of log density
 below the main one: negligible mass, but a chain that enters it during warm-up
-stays. It exists because the statements are too sparse to outweigh spending;
-indicators (``[[indicators]]``) are the remedy in the model, the stuck-chain
-guard (:mod:`bayes_alliance.guard`) the remedy in the sampler.
+stays. It exists because the statements are too sparse to outweigh spending.
+The within-ally entry below removes the path into it (the spending equation no
+longer sees the latent's ally effects): the two benchmark seeds that left a
+chain there fitted in one mode with it (``models/joint-within.toml``,
+``reports/validation/minor_mode/within.md``). Indicators (``[[indicators]]``)
+are the other remedy in the model, the stuck-chain guard
+(:mod:`bayes_alliance.guard`) the remedy in the sampler.
 
 **Within-ally entry** (``latent_entry = "within"`` at the top of a spec). The other
 equations then see only the latent's movement within the ally,

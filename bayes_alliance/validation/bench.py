@@ -111,7 +111,7 @@ def run_in_subprocess(sampler: str, scale: int, draws: int, tune: int, chains: i
                       seed: int, spec: str = "joint", timeout: float = 3600) -> dict[str, Any]:
     """Run :func:`run_once` in a fresh Python process and parse its JSON line."""
     cmd = [sys.executable, "-m", "bayes_alliance.validation.bench", sampler, str(scale),
-           str(draws), str(tune), str(chains), str(seed), spec]
+           str(draws), str(tune), str(chains), str(seed), "--spec", spec]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")]
     if proc.returncode != 0 or not lines:
@@ -375,5 +375,9 @@ def _worker(sampler: str, scale: int, draws: int, tune: int, chains: int, seed: 
     print("BENCH " + json.dumps(res), flush=True)
 
 
+#: the command line of :func:`run_in_subprocess`'s worker process
+WORKER = typer.Typer(add_completion=False)
+WORKER.command()(_worker)
+
 if __name__ == "__main__":
-    typer.run(_worker)
+    WORKER()
