@@ -57,6 +57,13 @@ def test_within_entry_without_exclusion_is_refused() -> None:
     assert load_spec(raw).within_entry
 
 
+def test_derived_spec_without_exclusion_is_refused_when_built(skeleton) -> None:
+    # every covariate in every equation leaves no exclusion: refused at build time too
+    spec = load_spec(_joint()).with_all_covariates()
+    with pytest.raises(SpecError, match="spec 'joint-entry': with latent_entry"):
+        _ = AllianceModel.from_spec(spec, skeleton, priors="weak").pymc_model
+
+
 def test_ally_mean_of_the_latent_does_not_reach_other_equations(skeleton) -> None:
     # centred, uncorrelated ally effects: moving one cell moves one ally's one outcome
     raw = _joint(correlated=False)

@@ -153,6 +153,7 @@ import pytensor.tensor as pt
 
 from bayes_alliance.constants import ALLY, OUTCOME, YEAR
 from bayes_alliance.data.panel import Panel
+from bayes_alliance.errors import SpecError
 from bayes_alliance.models.design import Scaling, covariate_matrix, latent_multipliers
 from bayes_alliance.models.families import family
 from bayes_alliance.models.measurement import indicator_predictors, observed_statement_predictor
@@ -317,6 +318,9 @@ def build_model_graph(spec: ModelSpec, panel: Panel, resolved: ResolvedPriors,
     ``log_exposure``, ``idx_<outcome>``, ``y_<outcome>``, and ``G_<outcome>``,
     ``innovation_idx`` with those options).
     """
+    problem = spec.within_entry_problem()
+    if problem:
+        raise SpecError(f"spec '{spec.name}': {problem}")
     frame = panel.frame
     allies, years = panel.allies, panel.years
     names = list(spec.outcome_names)

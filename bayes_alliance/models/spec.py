@@ -181,6 +181,29 @@ class ModelSpec:
         """Whether only the latent's within-ally movement enters the other equations."""
         return self.latent_entry == "within"
 
+    def within_entry_problem(self) -> str | None:
+        r"""Why this spec's within entry is not identified, or None (also without one).
+
+        Without innovations, the latent's within-ally movement is
+        :math:`(x_{R,it} - \bar x_{R,i})^\top\beta_R`; an equation that has every one
+        of the latent's covariates as its own terms (and its ally effect) fits that
+        movement by itself, so its reassurance coefficient would rest on the prior
+        alone. Checked when a spec is read and when a model is built (a spec
+        derived in code, e.g. with every covariate added, is checked too).
+        """
+        if not self.within_entry or self.has_innovations or self.latent_outcome is None:
+            return None
+        own = set(self.outcome(self.latent_outcome).covariate_terms)
+        for o in self.outcomes:
+            if o.latent_terms and own <= set(o.covariate_terms):
+                return (f"with latent_entry = \"within\", outcome '{o.name}' has every "
+                        f"covariate of the latent outcome ({', '.join(sorted(own))}) as its own "
+                        f"terms, so the latent's within-ally movement is a function of them "
+                        f"and its '{LATENT}' coefficient is not identified; drop one of them "
+                        f"from '{o.name}' (an exclusion restriction), add latent_innovations, "
+                        "or use latent_entry = \"total\"")
+        return None
+
     @property
     def anchors(self) -> tuple[IndicatorSpec, ...]:
         """The indicators whose loadings are positive by construction (none without indicators)."""
@@ -513,7 +536,9 @@ def parse_spec(raw: dict[str, Any], *, where: str) -> ModelSpec:
         latent_entry=_entry(raw.get("latent_entry", "total"), where, uses_latent),
     )
     spec = spec.with_all_covariates() if every else spec
-    _check_within_identified(spec, where)
+    problem = spec.within_entry_problem()
+    if problem:
+        raise SpecError(f"{where}: {problem}")
     return spec
 
 
@@ -539,29 +564,6 @@ def _entry(value: Any, where: str, uses_latent: bool) -> str:
                         f"enters other equations, but no outcome has a '{LATENT}' term; add one "
                         "or drop latent_entry")
     return value
-
-
-def _check_within_identified(spec: ModelSpec, where: str) -> None:
-    r"""Refuse a within entry whose effect is an exact function of an equation's own terms.
-
-    Without innovations, the latent's within-ally movement is
-    :math:`(x_{R,it} - \bar x_{R,i})^\top\beta_R`; an equation that has every one of
-    the latent's covariates as its own terms (and its ally effect) fits that
-    movement by itself, so its reassurance coefficient would be identified by
-    the prior alone.
-    """
-    if not spec.within_entry or spec.has_innovations or spec.latent_outcome is None:
-        return
-    own = set(spec.outcome(spec.latent_outcome).covariate_terms)
-    for o in spec.outcomes:
-        if o.latent_terms and own <= set(o.covariate_terms):
-            raise SpecError(
-                f"{where}: with latent_entry = \"within\", outcome '{o.name}' has every "
-                f"covariate of the latent outcome ({', '.join(sorted(own))}) as its own terms, "
-                f"so the latent's within-ally movement is a function of them and its "
-                f"'{LATENT}' coefficient is not identified; drop one of them from '{o.name}' "
-                "(an exclusion restriction), add latent_innovations, or use "
-                "latent_entry = \"total\"")
 
 
 def _breaks(year: dict[str, Any], kind: str, where: str) -> tuple[int, ...]:

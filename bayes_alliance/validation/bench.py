@@ -354,13 +354,16 @@ def plot_cost(summary: list[dict[str, Any]], runs: list[dict[str, Any]]):
             axes[1].plot(x, t[0] * x / x[0], ":", color=dots.get_color(), lw=1)
     axes[0].set_xticks(range(len(samplers)), samplers)
     axes[0].set(ylabel="min ESS bulk per second", yscale="log",
-                title="Default panel, one dot per seed (hollow: not converged)")
+                title="1x panel, one dot per seed (hollow: not converged)")
     if any(r.get("chains_rerun") for r in runs):
         axes[0].legend(fontsize="small")
     axes[1].set(xlabel="ally-years in the panel", ylabel="compile + sampling (s, median)",
                 title="Cost against panel size (dotted: linear)", xscale="log", yscale="log")
     sizes = sorted({float(s["rows"]) for s in summary})
     axes[1].set_xticks(sizes, [f"{v:,.0f}" for v in sizes])
+    totals = [s["median_total_s"] for s in summary if s["median_total_s"]]
+    if len(sizes) == 1 and totals:  # one size: no curve, so no zoom onto rounding noise
+        axes[1].set_ylim(min(totals) / 3, max(totals) * 3)
     axes[1].xaxis.set_minor_locator(NullLocator())
     axes[1].legend(fontsize="small")
     for ax in axes:
