@@ -12,7 +12,7 @@ writes the README's Performance tables from the report.
 Panel sizes: ``scale = k`` is an alliance system ``k`` times as large: ``k``
 sets of the default panel's allies over the same years, each set with its own
 simulated covariates (copy ``c`` of ally ``ROK`` is ``ROK-c``; ``k = 40`` gives
-102,800 ally-years of 1,920 allies), then outcomes drawn from the joint model at
+102,800 ally-years of 2,320 allies), then outcomes drawn from the spec (joint by default) at
 the default panel's true parameters, with fresh ally effects for every ally. So
 the cost curve grows what a larger system grows: rows *and* ally effects, with
 the same number of years per ally (stacking years instead, as this benchmark
@@ -245,6 +245,9 @@ END = "<!-- /bench:performance -->"
 #: the full benchmark, as the README states it
 FULL_COMMAND = ("bayes-alliance bench --samplers nutpie,pymc,numpyro --scales 1 --repeats 5 "
                 "--out reports/validation/bench --readme README.md")
+#: the cost curve over alliance systems of 1, 10 and 40 times the default's allies
+CURVE_COMMAND = ("bayes-alliance bench --samplers nutpie --scales 1,10,40 --repeats 1 "
+                 "--draws 300 --tune 300 --out reports/validation/bench/scale")
 
 
 def missing_samplers(samplers: list[str]) -> dict[str, str]:
@@ -311,8 +314,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {name} | {_num(t['value'], '.3g')} | {t['target']:g} | "
                      f"{verdicts[t['met']]} |")
     lines += ["", f"Full settings (the targets' 4 x 1,000 draws): `{FULL_COMMAND}`; the cost "
-              "curve: `bayes-alliance bench --samplers nutpie --scales 10,40 --repeats 1 "
-              "--out reports/validation/bench`."]
+              f"curve (short chains, its own folder): `{CURVE_COMMAND}`."]
     return "\n".join(lines) + "\n"
 
 
