@@ -100,7 +100,7 @@ def test_cli_resumes_without_rerunning(tmp_path, monkeypatch):
     assert (tmp_path / "bench.png").stat().st_size > 1000
     assert "target total_s" in res.output
     text = readme.read_text()
-    assert "old" not in text and text.endswith(f"{bench.END}\nafter\n")
+    assert "\nold\n" not in text and text.endswith(f"{bench.END}\nafter\n")
     assert "| nutpie | 4x (10,280) | 2 (2) |" in text and "not stated" in text
     assert "do not test the targets" not in text  # the default settings are the targets'
     report["settings"]["draws"] = 200
