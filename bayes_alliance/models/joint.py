@@ -261,7 +261,6 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
         log_exposure = np.log(np.where(exposure >= 1, exposure, 1.0))
     else:
         log_exposure = np.zeros(len(frame))
-    X = {o.name: covariate_matrix(o, z) for o in spec.outcomes}
     ally_mean = None
     if spec.within_entry:
         own = latent_ally_means(spec, scaling, frame)
@@ -269,7 +268,7 @@ def make_inputs(spec: ModelSpec, scaling: Scaling, frame: pd.DataFrame, allies: 
                            own[~own.index.isin(train["ally"].unique())]])
         ally_mean = means.loc[frame["ally"].to_numpy()].to_numpy(float)
     return Inputs(
-        X=X,
+        X={o.name: covariate_matrix(o, z) for o in spec.outcomes},
         M={o.name: latent_multipliers(o, z) for o in spec.outcomes},
         ally_idx=frame["ally"].map(ally_pos).to_numpy("int64"),
         year_idx=frame["year"].map(year_pos).fillna(0).to_numpy("int64"),
